@@ -1,0 +1,5 @@
+//! Pieces shared by several pages.
+
+mod theme_toggle;
+
+pub use theme_toggle::ThemeToggle;

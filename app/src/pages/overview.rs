@@ -1,0 +1,206 @@
+//! Overview: is anything arriving, is anything failing, right now.
+
+use hookyard_core::model::{HourBucket, Overview as Figures};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::get_overview;
+
+const HOUR_MS: i64 = 3_600_000;
+
+#[component]
+pub fn Overview() -> impl IntoView {
+    let figures = Resource::new(|| (), |_| get_overview());
+    view! {
+        <Title text="Overview" />
+        <header class="page-header">
+            <h1>"Overview"</h1>
+            <p class="subtitle">"The last 24 hours. Times in UTC."</p>
+        </header>
+        <Suspense fallback=|| view! { <p class="loading">"Loading figures…"</p> }>
+            {move || {
+                figures
+                    .get()
+                    .map(|result| match result {
+                        Ok(figures) => view! { <Figures figures /> }.into_any(),
+                        Err(err) => {
+                            view! {
+                                <div class="alert alert-error" role="alert">
+                                    <strong>"Could not load the overview. "</strong>
+                                    {err.to_string()}
+                                </div>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Figures(figures: Figures) -> impl IntoView {
+    let empty = figures.events_total == 0 && figures.rejections_24h == 0;
+    view! {
+        <section class="stat-grid" aria-label="Key figures">
+            <Stat label="Events, 24 h" value=figures.events_24h />
+            <Stat
+                label="Rejected, 24 h"
+                value=figures.rejections_24h
+                tone={ if figures.rejections_24h > 0 { "warn" } else { "" } }
+            />
+            <Stat label="Events stored" value=figures.events_total />
+            <Stat label="Sources" value=figures.sources />
+        </section>
+        {if empty {
+            view! { <GettingStarted has_sources={ figures.sources > 0 } /> }.into_any()
+        } else {
+            view! {
+                <section class="card">
+                    <h2>"Events per hour"</h2>
+                    <HourlyChart buckets=figures.hourly />
+                </section>
+            }
+                .into_any()
+        }}
+    }
+}
+
+#[component]
+fn Stat(label: &'static str, value: i64, #[prop(optional)] tone: &'static str) -> impl IntoView {
+    view! {
+        <div class=format!("stat {tone}")>
+            <div class="stat-label">{label}</div>
+            <div class="stat-value">{group_thousands(value)}</div>
+        </div>
+    }
+}
+
+/// What a new user does next, in the order they need it.
+#[component]
+fn GettingStarted(has_sources: bool) -> impl IntoView {
+    view! {
+        <section class="card empty-state">
+            <h2>"No events yet"</h2>
+            <p>
+                {if has_sources {
+                    "A source is set up but nothing has arrived. Point your provider at its inbound URL, or send a signed sample:"
+                } else {
+                    "Hookyard has not received anything. Three steps to your first event:"
+                }}
+            </p>
+            <ol class="steps">
+                <li>
+                    "Create a source for your provider: "
+                    <code>"hookyard source add --slug stripe --scheme stripe"</code>
+                </li>
+                <li>
+                    "Paste the inbound URL it prints ("<code>"http://HOST/hooks/stripe"</code>
+                    ") and the signing secret into the provider's webhook settings."
+                </li>
+                <li>
+                    "Or try it now with a signed sample: "
+                    <code>"hookyard send --source stripe --type payment_intent.succeeded"</code>
+                </li>
+            </ol>
+        </section>
+    }
+}
+
+/// Bars per hour: accepted events, with refused requests stacked on top in the alert colour.
+#[component]
+fn HourlyChart(buckets: Vec<HourBucket>) -> impl IntoView {
+    const W: f64 = 720.0;
+    const H: f64 = 160.0;
+    const TOP: f64 = 12.0;
+    const BOTTOM: f64 = 22.0;
+    let max = buckets
+        .iter()
+        .map(|b| b.events + b.rejections)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let slot = W / buckets.len().max(1) as f64;
+    let scale = (H - TOP - BOTTOM) / max as f64;
+    let total_events: i64 = buckets.iter().map(|b| b.events).sum();
+    let total_rejections: i64 = buckets.iter().map(|b| b.rejections).sum();
+    let summary = format!(
+        "{total_events} events and {total_rejections} rejected requests in the last 24 hours; busiest hour {max}."
+    );
+    let bars = buckets
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let x = i as f64 * slot + slot * 0.15;
+            let w = slot * 0.7;
+            let eh = b.events as f64 * scale;
+            let rh = b.rejections as f64 * scale;
+            let base = H - BOTTOM;
+            let hour = b.start_ms.div_euclid(HOUR_MS).rem_euclid(24);
+            let tip = format!(
+                "{hour:02}:00 UTC — {} events, {} rejected",
+                b.events, b.rejections
+            );
+            let label = (i % 6 == 0).then(|| {
+                view! {
+                    <text class="axis" x=x + w / 2.0 y=H - 6.0 text-anchor="middle">
+                        {format!("{hour:02}:00")}
+                    </text>
+                }
+            });
+            view! {
+                <g>
+                    <title>{tip}</title>
+                    <rect class="bar-hit" x=i as f64 * slot y=TOP width=slot height=H - TOP - BOTTOM />
+                    <rect class="bar-events" x=x y=base - eh width=w height=eh rx=2 />
+                    <rect class="bar-rejections" x=x y=base - eh - rh width=w height=rh rx=2 />
+                    {label}
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="chart">
+            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=summary.clone()>
+                <line class="baseline" x1=0 x2=W y1=H - BOTTOM y2=H - BOTTOM />
+                <text class="axis" x=2 y=TOP - 2.0>{format!("{max}")}</text>
+                {bars}
+            </svg>
+            <figcaption>
+                <span class="legend legend-events">"Accepted"</span>
+                <span class="legend legend-rejections">"Rejected"</span>
+                <span class="muted">{summary}</span>
+            </figcaption>
+        </figure>
+    }
+}
+
+/// 1234567 -> "1,234,567".
+fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::group_thousands;
+
+    #[test]
+    fn groups_digits_by_three() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1000), "1,000");
+        assert_eq!(group_thousands(1234567), "1,234,567");
+        assert_eq!(group_thousands(-12345), "-12,345");
+    }
+}

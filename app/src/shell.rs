@@ -1,0 +1,152 @@
+//! The HTML document, the router and the layout every page shares.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes, A},
+    path,
+};
+
+use crate::components::ThemeToggle;
+use crate::pages::{NotFound, Overview, Upcoming};
+
+/// Applies the saved theme before the first paint, so a dark-theme user never sees a flash of
+/// light. Runs before hydration; the toggle keeps `localStorage` and this attribute in step.
+const THEME_BOOT: &str = "try{var t=localStorage.getItem('hookyard-theme');\
+if(t==='dark'||t==='light'){document.documentElement.setAttribute('data-theme',t)}}catch(e){}";
+
+/// The brand mark as an inline SVG icon, so no request is needed for it.
+const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E\
+%3Crect width='32' height='32' rx='7' fill='%233a5ccc'/%3E%3Cpath d='M16 7v16m-7-5a7 7 0 0 0 14 0' \
+stroke='white' stroke-width='2.6' fill='none' stroke-linecap='round'/%3E%3Ccircle cx='16' cy='8' r='2.4' \
+fill='none' stroke='white' stroke-width='2'/%3E%3C/svg%3E";
+
+/// The whole HTML document, rendered on the server around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href=FAVICON />
+                <script inner_html=THEME_BOOT></script>
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// One entry of the navigation.
+struct NavItem {
+    href: &'static str,
+    label: &'static str,
+    icon: &'static str,
+}
+
+/// The navigation, in the order of PRODUCT.md's pages.
+const NAV: &[NavItem] = &[
+    NavItem {
+        href: "/",
+        label: "Overview",
+        icon: "◎",
+    },
+    NavItem {
+        href: "/events",
+        label: "Events",
+        icon: "≡",
+    },
+    NavItem {
+        href: "/failures",
+        label: "Failures",
+        icon: "⚠",
+    },
+    NavItem {
+        href: "/endpoints",
+        label: "Endpoints",
+        icon: "⇢",
+    },
+    NavItem {
+        href: "/event-types",
+        label: "Event types",
+        icon: "#",
+    },
+    NavItem {
+        href: "/sources",
+        label: "Sources",
+        icon: "⇠",
+    },
+    NavItem {
+        href: "/payments",
+        label: "Payments",
+        icon: "¤",
+    },
+    NavItem {
+        href: "/audit",
+        label: "Audit log",
+        icon: "✎",
+    },
+    NavItem {
+        href: "/users",
+        label: "Users & tokens",
+        icon: "☺",
+    },
+];
+
+/// The application: router, layout and pages.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/hookyard.css" />
+        <Title formatter=|page: String| format!("{page} · Hookyard") />
+        <Router>
+            <div class="layout">
+                <header class="topbar">
+                    <a class="brand" href="/">
+                        <span class="brand-mark" aria-hidden="true">"⚓"</span>
+                        <span>"Hookyard"</span>
+                    </a>
+                    <div class="topbar-actions">
+                        <ThemeToggle />
+                    </div>
+                </header>
+                <nav class="sidebar" aria-label="Main">
+                    <ul>
+                        {NAV
+                            .iter()
+                            .map(|item| {
+                                view! {
+                                    <li>
+                                        <A href=item.href exact=true>
+                                            <span class="nav-icon" aria-hidden="true">{item.icon}</span>
+                                            <span>{item.label}</span>
+                                        </A>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </nav>
+                <main class="content" id="main">
+                    <Routes fallback=|| view! { <NotFound /> }>
+                        <Route path=path!("/") view=Overview />
+                        <Route path=path!("/events") view=|| view! { <Upcoming href="/events" /> } />
+                        <Route path=path!("/failures") view=|| view! { <Upcoming href="/failures" /> } />
+                        <Route path=path!("/endpoints") view=|| view! { <Upcoming href="/endpoints" /> } />
+                        <Route path=path!("/event-types") view=|| view! { <Upcoming href="/event-types" /> } />
+                        <Route path=path!("/sources") view=|| view! { <Upcoming href="/sources" /> } />
+                        <Route path=path!("/payments") view=|| view! { <Upcoming href="/payments" /> } />
+                        <Route path=path!("/audit") view=|| view! { <Upcoming href="/audit" /> } />
+                        <Route path=path!("/users") view=|| view! { <Upcoming href="/users" /> } />
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}

@@ -1,0 +1,47 @@
+import { defineConfig } from "@playwright/test";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+// One Hookyard server for the whole run, on its own fresh SQLite database, using the binary
+// that scripts/test.sh just built (override with HOOKYARD_BIN).
+const port = Number(process.env.HOOKYARD_E2E_PORT ?? 3107);
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "hookyard-e2e-"));
+const bin = process.env.HOOKYARD_BIN ?? path.resolve(__dirname, "../target/debug/hookyard");
+export const baseURL = `http://127.0.0.1:${port}`;
+
+export default defineConfig({
+  testDir: "./tests",
+  outputDir: "./test-results",
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  webServer: {
+    command: `${bin} serve --bind 127.0.0.1:${port}`,
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: { DATABASE_URL: `sqlite://${dataDir}/hookyard.db`, HOOKYARD_LOG: "warn" },
+  },
+});

@@ -1,0 +1,11 @@
+//! Hookyard's domain: the data types shared with the dashboard and, behind the `server`
+//! feature, storage and the rules that act on it.
+
+pub mod model;
+
+#[cfg(feature = "server")]
+pub mod ingest;
+#[cfg(feature = "server")]
+pub mod store;
+#[cfg(feature = "server")]
+pub mod time;

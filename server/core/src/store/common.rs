@@ -1,0 +1,346 @@
+//! Queries whose SQL is the same on both databases (`$n` placeholders, `RETURNING` and
+//! `ON CONFLICT` mean the same in SQLite and PostgreSQL). The macro writes each function once
+//! and instantiates it for each database's concrete pool type, so both are type-checked and
+//! tested, without sqlx's generic-executor trait bounds.
+
+macro_rules! shared_queries {
+    ($db:ty) => {
+        use sqlx::{Pool, Row};
+
+        use crate::model::{Overview, RejectionSummary, SourceSummary};
+        use crate::store::{
+            first_overview_hour, hourly_buckets, NewEvent, NewRejection, NewSource, SecretRecord,
+            SourceRecord, Stored, StoreError,
+        };
+        use crate::time::{DAY_MS, HOUR_MS};
+
+        type Db = $db;
+
+        pub(crate) async fn ping(pool: &Pool<Db>) -> Result<(), StoreError> {
+            sqlx::query("SELECT 1").execute(pool).await?;
+            Ok(())
+        }
+
+        pub(crate) async fn overview(pool: &Pool<Db>, now_ms: i64) -> Result<Overview, StoreError> {
+            let since = first_overview_hour(now_ms) * HOUR_MS;
+            let per_hour = |table: &str| {
+                format!(
+                    "SELECT received_at / $1 AS hour, COUNT(*) FROM {table} \
+                     WHERE received_at >= $2 GROUP BY received_at / $1"
+                )
+            };
+            let events: Vec<(i64, i64)> = sqlx::query_as(&per_hour("events"))
+                .bind(HOUR_MS)
+                .bind(since)
+                .fetch_all(pool)
+                .await?;
+            let rejections: Vec<(i64, i64)> = sqlx::query_as(&per_hour("rejections"))
+                .bind(HOUR_MS)
+                .bind(since)
+                .fetch_all(pool)
+                .await?;
+            let (events_total, events_24h, rejections_24h, sources): (i64, i64, i64, i64) =
+                sqlx::query_as(
+                    "SELECT (SELECT COUNT(*) FROM events), \
+                     (SELECT COUNT(*) FROM events WHERE received_at >= $1), \
+                     (SELECT COUNT(*) FROM rejections WHERE received_at >= $1), \
+                     (SELECT COUNT(*) FROM sources)",
+                )
+                .bind(now_ms - DAY_MS)
+                .fetch_one(pool)
+                .await?;
+            Ok(Overview {
+                events_total,
+                events_24h,
+                rejections_24h,
+                sources,
+                hourly: hourly_buckets(now_ms, &events, &rejections),
+            })
+        }
+
+        pub(crate) async fn create_source(
+            pool: &Pool<Db>,
+            new: &NewSource,
+            now_ms: i64,
+        ) -> Result<i64, StoreError> {
+            let mut tx = pool.begin().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO sources (slug, name, scheme, config, tolerance_secs, max_body_bytes, \
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                 ON CONFLICT (slug) DO NOTHING RETURNING id",
+            )
+            .bind(&new.slug)
+            .bind(&new.name)
+            .bind(new.scheme.as_str())
+            .bind(serde_json::to_string(&new.config).unwrap_or_else(|_| "{}".into()))
+            .bind(new.tolerance_secs)
+            .bind(new.max_body_bytes)
+            .bind(now_ms)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = inserted else {
+                return Err(StoreError::Conflict(format!("a source with slug {:?} exists", new.slug)));
+            };
+            let id: i64 = row.try_get(0)?;
+            sqlx::query("INSERT INTO source_secrets (source_id, secret, created_at) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(&new.secret)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(id)
+        }
+
+        pub(crate) async fn source_by_slug(
+            pool: &Pool<Db>,
+            slug: &str,
+        ) -> Result<Option<SourceRecord>, StoreError> {
+            let row = sqlx::query(
+                "SELECT id, slug, name, scheme, config, tolerance_secs, max_body_bytes \
+                 FROM sources WHERE slug = $1",
+            )
+            .bind(slug)
+            .fetch_optional(pool)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            let id: i64 = row.try_get("id")?;
+            let secrets = sqlx::query(
+                "SELECT id, secret, created_at, expires_at FROM source_secrets \
+                 WHERE source_id = $1 ORDER BY expires_at IS NOT NULL, id DESC",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(|r| {
+                Ok(SecretRecord {
+                    id: r.try_get("id")?,
+                    secret: r.try_get("secret")?,
+                    created_at: r.try_get("created_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            let scheme: String = row.try_get("scheme")?;
+            let config: String = row.try_get("config")?;
+            Ok(Some(SourceRecord {
+                id,
+                slug: row.try_get("slug")?,
+                name: row.try_get("name")?,
+                scheme: scheme.parse().map_err(StoreError::Corrupt)?,
+                config: serde_json::from_str(&config).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                tolerance_secs: row.try_get("tolerance_secs")?,
+                max_body_bytes: row.try_get("max_body_bytes")?,
+                secrets,
+            }))
+        }
+
+        pub(crate) async fn list_sources(
+            pool: &Pool<Db>,
+            now_ms: i64,
+        ) -> Result<Vec<SourceSummary>, StoreError> {
+            let rows = sqlx::query(
+                "SELECT s.id, s.slug, s.name, s.scheme, s.tolerance_secs, s.max_body_bytes, s.created_at, \
+                 (SELECT COUNT(*) FROM source_secrets k WHERE k.source_id = s.id \
+                    AND (k.expires_at IS NULL OR k.expires_at > $1)) AS active_secrets \
+                 FROM sources s ORDER BY s.slug",
+            )
+            .bind(now_ms)
+            .fetch_all(pool)
+            .await?;
+            rows.into_iter()
+                .map(|r| {
+                    Ok(SourceSummary {
+                        id: r.try_get("id")?,
+                        slug: r.try_get("slug")?,
+                        name: r.try_get("name")?,
+                        scheme: r.try_get("scheme")?,
+                        tolerance_secs: r.try_get("tolerance_secs")?,
+                        max_body_bytes: r.try_get("max_body_bytes")?,
+                        created_at: r.try_get("created_at")?,
+                        active_secrets: r.try_get("active_secrets")?,
+                    })
+                })
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(StoreError::from)
+        }
+
+        pub(crate) async fn rotate_source_secret(
+            pool: &Pool<Db>,
+            slug: &str,
+            secret: &str,
+            previous_expires_at: i64,
+            now_ms: i64,
+        ) -> Result<(), StoreError> {
+            let mut tx = pool.begin().await?;
+            let id: Option<i64> = sqlx::query_scalar("SELECT id FROM sources WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let id = id.ok_or_else(|| StoreError::NotFound(format!("no source with slug {slug:?}")))?;
+            // The current secret keeps working until the overlap ends; older ones keep
+            // their own (earlier) expiry.
+            sqlx::query(
+                "UPDATE source_secrets SET expires_at = $2 WHERE source_id = $1 AND expires_at IS NULL",
+            )
+            .bind(id)
+            .bind(previous_expires_at)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO source_secrets (source_id, secret, created_at) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(secret)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE sources SET updated_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        /// One transaction, one commit, for the whole batch (group commit).
+        pub(crate) async fn insert_events(
+            pool: &Pool<Db>,
+            batch: &[&NewEvent],
+        ) -> Result<Vec<Stored>, StoreError> {
+            let mut tx = pool.begin().await?;
+            let mut results = Vec::with_capacity(batch.len());
+            for ev in batch {
+                let x = &ev.extracted;
+                let inserted: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO events (source_id, provider_event_id, event_type, received_at, body, \
+                     body_size, headers, verified_secret_id, livemode, object_id, object_type, \
+                     api_version, amount, currency, customer, status, provider_created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+                     ON CONFLICT (source_id, provider_event_id) DO NOTHING RETURNING id",
+                )
+                .bind(ev.source_id)
+                .bind(&ev.provider_event_id)
+                .bind(&ev.event_type)
+                .bind(ev.received_at)
+                .bind(&ev.body[..])
+                .bind(ev.body.len() as i64)
+                .bind(&ev.headers)
+                .bind(ev.verified_secret_id)
+                .bind(x.livemode)
+                .bind(&x.object_id)
+                .bind(&x.object_type)
+                .bind(&x.api_version)
+                .bind(x.amount)
+                .bind(&x.currency)
+                .bind(&x.customer)
+                .bind(&x.status)
+                .bind(x.provider_created_at)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let stored = match inserted {
+                    Some(id) => Stored::New(id),
+                    None => {
+                        let id: i64 = sqlx::query_scalar(
+                            "UPDATE events SET duplicate_count = duplicate_count + 1, \
+                             last_duplicate_at = $3 WHERE source_id = $1 AND provider_event_id = $2 \
+                             RETURNING id",
+                        )
+                        .bind(ev.source_id)
+                        .bind(&ev.provider_event_id)
+                        .bind(ev.received_at)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        Stored::Duplicate(id)
+                    }
+                };
+                results.push(stored);
+            }
+            tx.commit().await?;
+            Ok(results)
+        }
+
+        pub(crate) async fn insert_rejection(
+            pool: &Pool<Db>,
+            r: &NewRejection,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO rejections (source_id, source_slug, reason, detail, headers, \
+                 body_prefix, body_size, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(r.source_id)
+            .bind(&r.source_slug)
+            .bind(&r.reason)
+            .bind(&r.detail)
+            .bind(&r.headers)
+            .bind(&r.body_prefix[..])
+            .bind(r.body_size)
+            .bind(r.received_at)
+            .execute(pool)
+            .await?;
+            Ok(())
+        }
+
+        pub(crate) async fn trim_rejections(pool: &Pool<Db>, keep: i64) -> Result<u64, StoreError> {
+            let done = sqlx::query(
+                "DELETE FROM rejections WHERE id <= \
+                 (SELECT id FROM rejections ORDER BY id DESC LIMIT 1 OFFSET $1)",
+            )
+            .bind(keep)
+            .execute(pool)
+            .await?;
+            Ok(done.rows_affected())
+        }
+
+        pub(crate) async fn recent_rejections(
+            pool: &Pool<Db>,
+            limit: i64,
+        ) -> Result<Vec<RejectionSummary>, StoreError> {
+            let rows = sqlx::query(
+                "SELECT id, source_slug, reason, detail, body_size, received_at FROM rejections \
+                 ORDER BY id DESC LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            rows.into_iter()
+                .map(|r| {
+                    Ok(RejectionSummary {
+                        id: r.try_get("id")?,
+                        source_slug: r.try_get("source_slug")?,
+                        reason: r.try_get("reason")?,
+                        detail: r.try_get("detail")?,
+                        body_size: r.try_get("body_size")?,
+                        received_at: r.try_get("received_at")?,
+                    })
+                })
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(StoreError::from)
+        }
+
+        pub(crate) async fn event_body(
+            pool: &Pool<Db>,
+            id: i64,
+        ) -> Result<Option<(Option<Vec<u8>>, i64)>, StoreError> {
+            let row = sqlx::query("SELECT body, duplicate_count FROM events WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            row.map(|r| Ok((r.try_get("body")?, r.try_get("duplicate_count")?)))
+                .transpose()
+                .map_err(|e: sqlx::Error| e.into())
+        }
+
+        pub(crate) async fn count_events(pool: &Pool<Db>) -> Result<i64, StoreError> {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(pool).await?)
+        }
+    };
+}
+
+pub(crate) mod sqlite {
+    shared_queries!(sqlx::Sqlite);
+}
+
+pub(crate) mod postgres {
+    shared_queries!(sqlx::Postgres);
+}

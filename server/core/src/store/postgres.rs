@@ -1,0 +1,46 @@
+//! The scale-out path: PostgreSQL, shared by several `hookyard serve` processes.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use super::{impl_store, redact_url, StoreError};
+use crate::model::Backend;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// A PostgreSQL database.
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to the database named by a `postgres://` URL; fails fast when it is unreachable.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let connect_err = |source| StoreError::Connect {
+            url: redact_url(url),
+            source,
+        };
+        let options = PgConnectOptions::from_str(url).map_err(connect_err)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .map_err(connect_err)?;
+        Ok(Self { pool })
+    }
+
+    /// The connection pool, for code in this crate that needs PostgreSQL specifically.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+impl_store!(
+    PostgresStore,
+    super::common::postgres,
+    Backend::Postgres,
+    MIGRATOR
+);

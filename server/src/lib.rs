@@ -1,0 +1,12 @@
+//! The `hookyard` server: configuration, the HTTP router and the commands of the binary.
+//! `main.rs` only parses the command line and calls in here, so tests build exactly the
+//! router the binary serves.
+
+pub mod assets;
+pub mod cli;
+pub mod health;
+pub mod router;
+pub mod serve;
+pub mod telemetry;
+
+pub use router::{build_router, AppState};

@@ -1,0 +1,218 @@
+//! The router, driven in-process: health probes, SSR pages and embedded assets, on SQLite and
+//! PostgreSQL.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use hookyard_core::store::testing;
+use hookyard_server::{build_router, AppState};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+async fn get(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut req = Request::get(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = app
+        .clone()
+        .oneshot(req.body(Body::empty()).expect("request"))
+        .await
+        .expect("router answers");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+#[tokio::test]
+async fn healthz_and_readyz_follow_the_database() {
+    for db in testing::all().await {
+        let app = build_router(AppState::new(db.store.clone()));
+        let health = get(&app, "/healthz", &[]).await;
+        assert_eq!(health.status, StatusCode::OK, "{}", db.label);
+
+        let ready = get(&app, "/readyz", &[]).await;
+        assert_eq!(
+            ready.status,
+            StatusCode::OK,
+            "{}: {}",
+            db.label,
+            ready.text()
+        );
+        assert!(
+            ready.text().contains(db.label),
+            "{}: {}",
+            db.label,
+            ready.text()
+        );
+
+        // The database goes away: not ready, but alive.
+        db.store.close().await;
+        let ready = get(&app, "/readyz", &[]).await;
+        assert_eq!(
+            ready.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            db.label
+        );
+        assert!(
+            ready.text().contains("database not reachable"),
+            "{}",
+            ready.text()
+        );
+        let health = get(&app, "/healthz", &[]).await;
+        assert_eq!(health.status, StatusCode::OK, "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn overview_renders_on_the_server_with_an_honest_empty_state() {
+    for db in testing::all().await {
+        let app = build_router(AppState::new(db.store.clone()));
+        let page = get(&app, "/", &[]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", db.label);
+        let html = page.text();
+        assert!(
+            html.starts_with("<!DOCTYPE html>"),
+            "{}",
+            &html[..80.min(html.len())]
+        );
+        assert!(
+            html.contains("<title>Overview · Hookyard</title>"),
+            "{}",
+            db.label
+        );
+        assert!(
+            html.contains("No events yet"),
+            "{}: empty state missing",
+            db.label
+        );
+        assert!(html.contains("hookyard source add --slug stripe --scheme stripe"));
+        // Every page of PRODUCT.md is in the navigation.
+        for href in [
+            "/events",
+            "/failures",
+            "/endpoints",
+            "/event-types",
+            "/sources",
+            "/payments",
+            "/audit",
+            "/users",
+        ] {
+            assert!(
+                html.contains(&format!("href=\"{href}\"")),
+                "nav lacks {href}"
+            );
+        }
+        // The hydration script and stylesheet are linked.
+        assert!(html.contains("/pkg/hookyard.js"), "{}", db.label);
+        assert!(html.contains("/pkg/hookyard.css"), "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn overview_shows_a_clear_error_when_the_database_is_gone() {
+    let db = testing::sqlite().await;
+    let app = build_router(AppState::new(db.store.clone()));
+    db.store.close().await;
+    let page = get(&app, "/", &[]).await;
+    let html = page.text();
+    assert!(html.contains("Could not load the overview"), "{html}");
+    assert!(html.contains("The database is not answering"), "{html}");
+    assert!(
+        !html.contains("PoolClosed"),
+        "internal detail leaked: {html}"
+    );
+}
+
+#[tokio::test]
+async fn every_navigation_page_renders() {
+    let db = testing::sqlite().await;
+    let app = build_router(AppState::new(db.store.clone()));
+    for (href, title) in [
+        ("/events", "Events"),
+        ("/failures", "Failures"),
+        ("/endpoints", "Endpoints"),
+        ("/event-types", "Event types"),
+        ("/sources", "Sources"),
+        ("/payments", "Payments"),
+        ("/audit", "Audit log"),
+        ("/users", "Users &amp; tokens"),
+    ] {
+        let page = get(&app, href, &[]).await;
+        assert_eq!(page.status, StatusCode::OK, "{href}");
+        let html = page.text();
+        assert!(
+            html.contains(&format!("<h1>{title}</h1>")),
+            "{href}: {html}"
+        );
+        assert!(
+            html.contains("aria-current=\"page\""),
+            "{href}: no active nav item"
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_path_is_a_404_page() {
+    let db = testing::sqlite().await;
+    let app = build_router(AppState::new(db.store.clone()));
+    let page = get(&app, "/no/such/page", &[]).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.text().contains("Page not found"));
+}
+
+#[tokio::test]
+async fn assets_are_embedded_compressed_and_revalidated() {
+    let db = testing::sqlite().await;
+    let app = build_router(AppState::new(db.store.clone()));
+    let css = get(&app, "/pkg/hookyard.css", &[]).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(css.headers[header::CONTENT_TYPE], "text/css; charset=utf-8");
+    assert!(css.text().contains("--accent"), "not our stylesheet");
+
+    let gz = get(
+        &app,
+        "/pkg/hookyard.css",
+        &[("accept-encoding", "gzip, br")],
+    )
+    .await;
+    assert_eq!(gz.headers[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(&gz.body[..2], &[0x1f, 0x8b], "gzip magic");
+    assert!(gz.body.len() < css.body.len());
+
+    let etag = css.headers[header::ETAG]
+        .to_str()
+        .expect("etag")
+        .to_string();
+    let again = get(&app, "/pkg/hookyard.css", &[("if-none-match", &etag)]).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+
+    let missing = get(&app, "/pkg/../../etc/passwd", &[]).await;
+    assert_ne!(missing.status, StatusCode::OK);
+    let missing = get(&app, "/pkg/nope.js", &[]).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
