@@ -50,6 +50,133 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Manage inbound sources (the URLs providers POST to).
+    #[command(subcommand)]
+    Source(SourceCommand),
+    /// Send a correctly signed sample event to a source, like `stripe trigger`.
+    Send(SendArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourceCommand {
+    /// Create a source; prints its inbound URL and signing secret.
+    Add(SourceAddArgs),
+    /// List sources.
+    List,
+    /// Make a new signing secret current; the old one keeps working for an overlap period.
+    RotateSecret(RotateArgs),
+}
+
+/// Options of `hookyard source add`.
+#[derive(Debug, Args)]
+pub struct SourceAddArgs {
+    /// Short name used in the URL: lower-case letters, digits, `-` and `_`.
+    #[arg(long)]
+    pub slug: String,
+    /// How senders sign requests.
+    #[arg(long, value_enum)]
+    pub scheme: SchemeArg,
+    /// Signing secret from the provider (e.g. Stripe's whsec_...). Generated in the scheme's
+    /// format when omitted.
+    #[arg(long)]
+    pub secret: Option<String>,
+    /// Display name (defaults to the slug).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Accepted clock skew of signed timestamps, in seconds.
+    #[arg(long, default_value_t = 300)]
+    pub tolerance_secs: i64,
+    /// Largest accepted body, in bytes (at most 26214400 = 25 MiB).
+    #[arg(long, default_value_t = 2_097_152)]
+    pub max_body_bytes: i64,
+    /// hmac scheme: the header carrying the signature.
+    #[arg(long, default_value = "x-signature")]
+    pub hmac_header: String,
+    /// hmac scheme: text before the signature, e.g. `sha256=`.
+    #[arg(long, default_value = "")]
+    pub hmac_prefix: String,
+    /// hmac scheme: how the signature is encoded.
+    #[arg(long, value_enum, default_value_t = EncodingArg::Hex)]
+    pub hmac_encoding: EncodingArg,
+    /// hmac scheme: JSON pointer to the event id (none found: the body's SHA-256).
+    #[arg(long, default_value = "/id")]
+    pub id_pointer: String,
+    /// hmac scheme: JSON pointer to the event type.
+    #[arg(long, default_value = "/type")]
+    pub type_pointer: String,
+    /// Base URL the inbound URL is printed with.
+    #[arg(
+        long,
+        env = "HOOKYARD_PUBLIC_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    pub public_url: String,
+}
+
+/// Options of `hookyard source rotate-secret`.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    #[arg(long)]
+    pub slug: String,
+    /// The new secret (generated in the scheme's format when omitted).
+    #[arg(long)]
+    pub secret: Option<String>,
+    /// How long the previous secret stays valid, in hours.
+    #[arg(long, default_value_t = 24)]
+    pub overlap_hours: i64,
+}
+
+/// Options of `hookyard send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The source to send to (its scheme and secret are read from the database).
+    #[arg(long)]
+    pub source: String,
+    /// A built-in sample: payment_intent.succeeded (the default), payment_intent.payment_failed,
+    /// charge.refunded, charge.dispute.created, invoice.paid, customer.subscription.deleted.
+    /// With --data: the event type for schemes that send it in a header (GitHub, Shopify).
+    #[arg(long = "type")]
+    pub event_type: Option<String>,
+    /// Send this body instead: `@file.json`, or the JSON itself.
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Base URL of the Hookyard server.
+    #[arg(
+        long,
+        env = "HOOKYARD_PUBLIC_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    pub url: String,
+}
+
+/// `--scheme` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemeArg {
+    Stripe,
+    Standard,
+    Github,
+    Shopify,
+    Hmac,
+}
+
+impl From<SchemeArg> for hookyard_core::ingest::scheme::Scheme {
+    fn from(arg: SchemeArg) -> Self {
+        use hookyard_core::ingest::scheme::Scheme;
+        match arg {
+            SchemeArg::Stripe => Scheme::Stripe,
+            SchemeArg::Standard => Scheme::Standard,
+            SchemeArg::Github => Scheme::Github,
+            SchemeArg::Shopify => Scheme::Shopify,
+            SchemeArg::Hmac => Scheme::Hmac,
+        }
+    }
+}
+
+/// `--hmac-encoding` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EncodingArg {
+    Hex,
+    Base64,
 }
 
 /// Options of `hookyard serve`.

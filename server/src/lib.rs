@@ -4,9 +4,10 @@
 
 pub mod assets;
 pub mod cli;
+pub mod commands;
 pub mod health;
+pub mod hooks;
 pub mod router;
-pub mod serve;
 pub mod telemetry;
 
 pub use router::{build_router, AppState};

@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use hookyard_server::cli::{Cli, Command};
-use hookyard_server::{serve, telemetry};
+use hookyard_server::cli::Cli;
+use hookyard_server::{commands, telemetry};
 
 fn main() -> ExitCode {
     // A bad flag prints usage and exits 2 here.
@@ -17,12 +17,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(async {
-        match &cli.command {
-            Command::Serve(args) => serve::serve(args, &cli.global.database_url).await,
-            Command::Migrate => serve::migrate(&cli.global.database_url).await,
-        }
-    });
+    let result = runtime.block_on(commands::run(&cli));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

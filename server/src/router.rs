@@ -1,21 +1,25 @@
 //! The one function that builds the whole HTTP router, used by `hookyard serve` and by tests.
 
-use axum::extract::FromRef;
-use axum::routing::get;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::routing::{get, post};
 use axum::Router;
 use hookyard_app::{shell, App};
+use hookyard_core::ingest::{IngestConfig, Ingestor};
 use hookyard_core::store::SharedStore;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
-use crate::{assets, health};
+use crate::{assets, health, hooks};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: SharedStore,
+    pub ingestor: Arc<Ingestor>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -26,8 +30,20 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
-    /// State for a server that keeps its data in `store`.
+    /// State for a server that keeps its data in `store`, with default tunables.
     pub fn new(store: SharedStore) -> Self {
+        let config = IngestConfig {
+            writers: match store.backend() {
+                hookyard_core::model::Backend::Sqlite => 1,
+                hookyard_core::model::Backend::Postgres => 4,
+            },
+            ..IngestConfig::default()
+        };
+        Self::with_ingest_config(store, config)
+    }
+
+    /// State with explicit inbound tunables. Starts the event writers (needs a runtime).
+    pub fn with_ingest_config(store: SharedStore, ingest: IngestConfig) -> Self {
         // Assets are embedded and served by `assets::serve`, so only the names matter here;
         // no LEPTOS_* variables or Cargo.toml metadata are read at run time.
         let leptos_options = LeptosOptions::builder()
@@ -35,6 +51,7 @@ impl AppState {
             .site_pkg_dir("pkg")
             .build();
         Self {
+            ingestor: Arc::new(Ingestor::new(store.clone(), ingest)),
             store,
             leptos_options,
         }
@@ -56,6 +73,11 @@ pub fn build_router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/pkg/{file}", get(assets::serve))
+        .route(
+            "/hooks/{source_slug}",
+            // Each source has its own limit (at most 25 MiB), enforced while reading.
+            post(hooks::receive).layer(DefaultBodyLimit::disable()),
+        )
         .leptos_routes_with_context(&state, routes, provide, move || shell(options.clone()))
         .fallback(move |req| not_found(req))
         .layer(TraceLayer::new_for_http())

@@ -1,51 +1,12 @@
 //! The router, driven in-process: health probes, SSR pages and embedded assets, on SQLite and
 //! PostgreSQL.
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
-use axum::Router;
+mod common;
+
+use axum::http::{header, StatusCode};
+use common::get;
 use hookyard_core::store::testing;
 use hookyard_server::{build_router, AppState};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-async fn get(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Reply {
-    let mut req = Request::get(uri);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let res = app
-        .clone()
-        .oneshot(req.body(Body::empty()).expect("request"))
-        .await
-        .expect("router answers");
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = res
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
 
 #[tokio::test]
 async fn healthz_and_readyz_follow_the_database() {

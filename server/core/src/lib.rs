@@ -7,5 +7,4 @@ pub mod model;
 pub mod ingest;
 #[cfg(feature = "server")]
 pub mod store;
-#[cfg(feature = "server")]
 pub mod time;

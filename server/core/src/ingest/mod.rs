@@ -1,5 +1,11 @@
 //! Inbound: verify a provider's request, identify the event, store it durably.
 
+pub mod diagnose;
 pub mod extract;
+pub mod receive;
+pub mod samples;
 pub mod scheme;
 pub mod signature;
+pub mod writer;
+
+pub use receive::{Accepted, IngestConfig, Ingestor, Refused};

@@ -51,6 +51,9 @@ pub enum StoreError {
     NotFound(String),
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
+    /// One failure reported to several waiters (a failed group commit).
+    #[error("{0}")]
+    Shared(Arc<StoreError>),
 }
 
 /// Everything Hookyard reads from and writes to its database.

@@ -58,7 +58,10 @@ pub async fn sqlite() -> TestDb {
 
 /// A fresh PostgreSQL database, or `None` when no server is configured (and not required).
 pub async fn postgres() -> Option<TestDb> {
-    let Ok(admin_url) = std::env::var("HOOKYARD_TEST_POSTGRES_URL") else {
+    let Some(admin_url) = std::env::var("HOOKYARD_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    else {
         if std::env::var("HOOKYARD_REQUIRE_POSTGRES").as_deref() == Ok("1") {
             panic!("HOOKYARD_REQUIRE_POSTGRES=1 but HOOKYARD_TEST_POSTGRES_URL is not set");
         }

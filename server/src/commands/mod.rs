@@ -1,0 +1,20 @@
+//! What each `hookyard` subcommand does; `main.rs` dispatches here.
+
+pub mod send;
+pub mod serve;
+pub mod source;
+
+use crate::cli::{Cli, Command, SourceCommand};
+
+/// Runs the parsed command line.
+pub async fn run(cli: &Cli) -> anyhow::Result<()> {
+    let db = &cli.global.database_url;
+    match &cli.command {
+        Command::Serve(args) => serve::serve(args, db).await,
+        Command::Migrate => serve::migrate(db).await,
+        Command::Source(SourceCommand::Add(args)) => source::add(args, db).await,
+        Command::Source(SourceCommand::List) => source::list(db).await,
+        Command::Source(SourceCommand::RotateSecret(args)) => source::rotate(args, db).await,
+        Command::Send(args) => send::send(args, db).await,
+    }
+}
