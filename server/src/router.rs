@@ -79,7 +79,7 @@ pub fn build_router(state: AppState) -> Router {
             post(hooks::receive).layer(DefaultBodyLimit::disable()),
         )
         .leptos_routes_with_context(&state, routes, provide, move || shell(options.clone()))
-        .fallback(move |req| not_found(req))
+        .fallback(not_found)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

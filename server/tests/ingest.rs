@@ -182,7 +182,7 @@ async fn tampering_wrong_secrets_and_unknown_versions_are_refused_and_nothing_is
             &r,
             StatusCode::BAD_REQUEST,
             "no_supported_signature",
-            &db.label,
+            db.label,
         );
         let mut v1a = signed(Scheme::Standard, STD_SECRET, &body, now_secs(), "m");
         v1a[2].1 = v1a[2].1.replace("v1,", "v1a,");
@@ -191,7 +191,7 @@ async fn tampering_wrong_secrets_and_unknown_versions_are_refused_and_nothing_is
             &r,
             StatusCode::BAD_REQUEST,
             "no_supported_signature",
-            &db.label,
+            db.label,
         );
         assert_eq!(db.store.count_events().await.unwrap(), 0, "{}", db.label);
         // Every refusal was logged with its reason.
@@ -351,7 +351,7 @@ async fn rotation_accepts_the_previous_secret_until_it_expires() {
             "m",
         );
         let r = hook(&app_later, "stripe", &h, body).await;
-        assert_refused(&r, StatusCode::BAD_REQUEST, "signature_mismatch", &db.label);
+        assert_refused(&r, StatusCode::BAD_REQUEST, "signature_mismatch", db.label);
         let detail = &db.store.recent_rejections(1).await.unwrap()[0].detail;
         assert!(
             detail.contains("\"matched_expired_secret\":true"),
@@ -431,7 +431,7 @@ async fn bodies_over_the_limit_are_413_and_not_stored() {
             &r,
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
-            &db.label,
+            db.label,
         );
         assert_eq!(db.store.count_events().await.unwrap(), 0, "{}", db.label);
         let logged = db.store.recent_rejections(1).await.unwrap();
@@ -461,7 +461,7 @@ async fn invalid_json_unknown_sources_and_hostile_slugs() {
         assert_eq!(hook(&app, "github", &h, body).await.status, StatusCode::OK);
 
         let r = hook(&app, "nope", &[], b"{}".to_vec()).await;
-        assert_refused(&r, StatusCode::NOT_FOUND, "unknown_source", &db.label);
+        assert_refused(&r, StatusCode::NOT_FOUND, "unknown_source", db.label);
         for slug in ["..%2F..%2Fetc%2Fpasswd", "STRIPE", "%00", "a%20b"] {
             let r = hook(&app, slug, &[], b"{}".to_vec()).await;
             assert_eq!(r.status, StatusCode::NOT_FOUND, "{slug}: {}", r.text());
@@ -499,7 +499,7 @@ async fn a_database_that_goes_away_answers_503_and_loses_nothing_acknowledged() 
                 &r,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "storage_unavailable",
-                &db.label,
+                db.label,
             );
             assert!(r.headers.contains_key("retry-after"));
         }
@@ -585,7 +585,7 @@ async fn signatures_from_the_providers_own_libraries_are_accepted() {
             &r,
             StatusCode::BAD_REQUEST,
             "timestamp_out_of_tolerance",
-            &db.label,
+            db.label,
         );
     }
 }
