@@ -55,6 +55,70 @@ pub enum Command {
     Source(SourceCommand),
     /// Send a correctly signed sample event to a source, like `stripe trigger`.
     Send(SendArgs),
+    /// Manage handler endpoints (where events are delivered).
+    #[command(subcommand)]
+    Endpoint(EndpointCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EndpointCommand {
+    /// Create an endpoint; prints its id and signing secret.
+    Add(EndpointAddArgs),
+    /// List endpoints with their state.
+    List,
+    /// Hold new deliveries until resumed.
+    Pause(EndpointStateArgs),
+    /// Release held deliveries, in order, and deliver again.
+    Resume(EndpointStateArgs),
+    /// Stop delivering (pending deliveries wait; new events get none).
+    Disable(EndpointStateArgs),
+    /// Deliver again after a disable.
+    Enable(EndpointStateArgs),
+    /// Replace the endpoint's signing secret; prints the new one.
+    RotateSecret(EndpointStateArgs),
+}
+
+/// Options of `hookyard endpoint add`.
+#[derive(Debug, Args)]
+pub struct EndpointAddArgs {
+    #[arg(long)]
+    pub name: String,
+    /// Where to POST events (http or https).
+    #[arg(long)]
+    pub url: String,
+    /// Event types to deliver, comma-separated: `charge.succeeded`, `charge.*`, `*`.
+    #[arg(long)]
+    pub events: String,
+    /// Only events from this source.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Signing secret (whsec_ + base64); generated when omitted.
+    #[arg(long)]
+    pub secret: Option<String>,
+    /// Seconds to wait for the handler's answer.
+    #[arg(long, default_value_t = 15)]
+    pub timeout_secs: u64,
+    /// Deliveries in flight to this endpoint at once.
+    #[arg(long, default_value_t = 10)]
+    pub max_in_flight: i64,
+    /// Extra header sent with every delivery, `Name: value` (repeatable).
+    #[arg(long = "header")]
+    pub headers: Vec<String>,
+    /// Retry delays in seconds after each failed try, comma-separated (default 5,300,1800,7200,18000,36000,36000).
+    #[arg(long)]
+    pub retry_schedule: Option<String>,
+    #[arg(long, default_value = "")]
+    pub description: String,
+}
+
+/// An endpoint chosen by id, with an optional reason.
+#[derive(Debug, Args)]
+pub struct EndpointStateArgs {
+    /// The endpoint's id (`hookyard endpoint list` shows it).
+    pub id: i64,
+    /// Why (shown in the dashboard and the audit log).
+    #[arg(long, default_value = "")]
+    pub reason: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,6 +253,27 @@ pub struct ServeArgs {
     /// Seconds to let in-flight requests finish after SIGTERM/SIGINT before exiting anyway.
     #[arg(long, env = "HOOKYARD_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
+
+    /// If set, deliveries may only connect to these networks (comma-separated CIDRs).
+    #[arg(long, env = "HOOKYARD_ENDPOINT_ALLOW_NETWORKS", default_value = "")]
+    pub endpoint_allow_networks: String,
+
+    /// Deliveries never connect to these networks (comma-separated CIDRs). Cloud metadata
+    /// addresses are always refused.
+    #[arg(long, env = "HOOKYARD_ENDPOINT_DENY_NETWORKS", default_value = "")]
+    pub endpoint_deny_networks: String,
+
+    /// Disable an endpoint after all its deliveries failed for this many hours.
+    #[arg(long, env = "HOOKYARD_DISABLE_AFTER_HOURS", default_value_t = 120)]
+    pub disable_after_hours: u64,
+
+    /// Deliveries in flight at once in this process, over all endpoints.
+    #[arg(long, env = "HOOKYARD_MAX_IN_FLIGHT", default_value_t = 256)]
+    pub max_in_flight: usize,
+
+    /// Run without the delivery worker (ingest and dashboard only).
+    #[arg(long, env = "HOOKYARD_NO_WORKER")]
+    pub no_worker: bool,
 }
 
 #[cfg(test)]

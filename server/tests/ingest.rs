@@ -645,3 +645,46 @@ async fn concurrent_clients_over_tcp_every_2xx_is_stored_exactly_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_rejection_log_is_bounded_and_rate_limited() {
+    use hookyard_core::ingest::IngestConfig;
+    for db in testing::all().await {
+        with_sources(&db.store).await;
+        // Bounded: after every 100 logged rejections the log is cut back to the newest `max`.
+        let bounded = IngestConfig {
+            rejections_max: 5,
+            rejections_per_minute: 10_000,
+            ..IngestConfig::default()
+        };
+        let app = build_router(AppState::with_ingest_config(db.store.clone(), bounded));
+        for _ in 0..100 {
+            let r = hook(&app, "stripe", &[], body_for("evt_x")).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        }
+        let kept = db.store.recent_rejections(1000).await.unwrap();
+        assert_eq!(kept.len(), 5, "{}", db.label);
+
+        // Rate-limited: a flood is answered in full but logged only up to the budget, and
+        // random unknown slugs share one budget.
+        let limited = IngestConfig {
+            rejections_max: 10_000,
+            rejections_per_minute: 10,
+            ..IngestConfig::default()
+        };
+        let app = build_router(AppState::with_ingest_config(db.store.clone(), limited));
+        for i in 0..30 {
+            let r = hook(&app, &format!("unknown-{i}"), &[], b"{}".to_vec()).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND);
+        }
+        let unknown = db
+            .store
+            .recent_rejections(1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.reason == "unknown_source")
+            .count();
+        assert_eq!(unknown, 10, "{}", db.label);
+    }
+}

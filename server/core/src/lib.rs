@@ -4,6 +4,8 @@
 pub mod model;
 
 #[cfg(feature = "server")]
+pub mod delivery;
+#[cfg(feature = "server")]
 pub mod ingest;
 #[cfg(feature = "server")]
 pub mod store;

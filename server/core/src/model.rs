@@ -80,3 +80,87 @@ pub struct RejectionSummary {
     pub body_size: i64,
     pub received_at: i64,
 }
+
+/// A handler endpoint as lists, forms and the API show it (the secret is never included).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub id: i64,
+    pub name: String,
+    pub url: String,
+    pub description: String,
+    pub patterns: Vec<String>,
+    pub source_id: Option<i64>,
+    /// `enabled`, `paused` or `disabled`.
+    pub state: String,
+    /// Why it is paused or disabled (empty when enabled).
+    pub state_reason: String,
+    pub headers: Vec<(String, String)>,
+    pub timeout_ms: i64,
+    pub max_in_flight: i64,
+    /// Delays in seconds after each failed try; None = the default schedule.
+    pub retry_schedule: Option<Vec<u64>>,
+    pub failing_since: Option<i64>,
+    pub created_at: i64,
+}
+
+/// One (event, endpoint) delivery.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub id: i64,
+    pub event_id: i64,
+    pub endpoint_id: i64,
+    /// `pending`, `in_flight`, `succeeded`, `retrying`, `failed`, `held` or `cancelled`.
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One HTTP try of a delivery.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub id: i64,
+    pub delivery_id: i64,
+    pub number: i64,
+    /// `initial`, `automatic`, `manual` or `bulk`.
+    pub trigger: String,
+    pub actor: Option<String>,
+    pub started_at: i64,
+    pub duration_ms: i64,
+    pub request_headers: Vec<(String, String)>,
+    pub response_status: Option<i64>,
+    pub response_headers: Vec<(String, String)>,
+    /// The first 20 KB of the response body, as text (lossy).
+    pub response_body: Option<String>,
+    /// `timeout`, `connect`, `dns`, `tls`, `http_status` or `blocked`.
+    pub error_kind: Option<String>,
+    pub error_message: Option<String>,
+}
+
+/// What a bulk replay selects: deliveries by endpoint, event type, status and time window.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReplayFilter {
+    pub endpoint_id: Option<i64>,
+    pub event_type: Option<String>,
+    pub status: Option<String>,
+    /// Event received at or after (ms).
+    pub from: Option<i64>,
+    /// Event received before (ms).
+    pub to: Option<i64>,
+}
+
+/// A bulk replay's progress.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BulkReplay {
+    pub id: i64,
+    pub filter: ReplayFilter,
+    pub total: i64,
+    pub done: i64,
+    /// `running`, `finished` or `cancelled`.
+    pub state: String,
+    pub actor: String,
+    pub created_at: i64,
+}

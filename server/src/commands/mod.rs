@@ -1,10 +1,11 @@
 //! What each `hookyard` subcommand does; `main.rs` dispatches here.
 
+pub mod endpoint;
 pub mod send;
 pub mod serve;
 pub mod source;
 
-use crate::cli::{Cli, Command, SourceCommand};
+use crate::cli::{Cli, Command, EndpointCommand, SourceCommand};
 
 /// Runs the parsed command line.
 pub async fn run(cli: &Cli) -> anyhow::Result<()> {
@@ -16,5 +17,15 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Source(SourceCommand::List) => source::list(db).await,
         Command::Source(SourceCommand::RotateSecret(args)) => source::rotate(args, db).await,
         Command::Send(args) => send::send(args, db).await,
+        Command::Endpoint(EndpointCommand::Add(args)) => endpoint::add(args, db).await,
+        Command::Endpoint(EndpointCommand::List) => endpoint::list(db).await,
+        Command::Endpoint(EndpointCommand::Pause(a)) => endpoint::set_state(a, "paused", db).await,
+        Command::Endpoint(EndpointCommand::Resume(a) | EndpointCommand::Enable(a)) => {
+            endpoint::set_state(a, "enabled", db).await
+        }
+        Command::Endpoint(EndpointCommand::Disable(a)) => {
+            endpoint::set_state(a, "disabled", db).await
+        }
+        Command::Endpoint(EndpointCommand::RotateSecret(a)) => endpoint::rotate(a, db).await,
     }
 }

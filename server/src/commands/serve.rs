@@ -3,6 +3,8 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use hookyard_core::delivery::guard::NetworkPolicy;
+use hookyard_core::delivery::worker::{self, WorkerConfig};
 use hookyard_core::store::{self, redact_url, SharedStore};
 
 use crate::cli::ServeArgs;
@@ -44,7 +46,28 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
     tracing::info!(%addr, "listening");
 
     let grace = Duration::from_secs(args.shutdown_grace_secs);
-    let app = build_router(AppState::new(store.clone()));
+    let state = AppState::new(store.clone());
+    let worker = if args.no_worker {
+        None
+    } else {
+        let config = WorkerConfig {
+            max_in_flight: args.max_in_flight.max(1),
+            disable_after: Duration::from_secs(args.disable_after_hours * 3600),
+            policy: NetworkPolicy::parse(
+                &args.endpoint_allow_networks,
+                &args.endpoint_deny_networks,
+            )
+            .map_err(anyhow::Error::msg)
+            .context("HOOKYARD_ENDPOINT_ALLOW_NETWORKS / HOOKYARD_ENDPOINT_DENY_NETWORKS")?,
+            ..WorkerConfig::default()
+        };
+        Some(worker::spawn(
+            store.clone(),
+            config,
+            state.ingestor.deliveries_ready.clone(),
+        ))
+    };
+    let app = build_router(state);
     let server = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal());
     // The grace period starts at the signal, not at start-up.
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
@@ -55,6 +78,10 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
             tokio::time::sleep(grace).await;
         } => tracing::warn!("in-flight requests did not finish within {grace:?}; exiting"),
         _ = forward_signal(signalled_tx) => {}
+    }
+    if let Some(worker) = worker {
+        // Deliveries already sent are recorded; the rest stay leased and are taken up again.
+        let _ = tokio::time::timeout(grace, worker.stop()).await;
     }
     store.close().await;
     tracing::info!("stopped");

@@ -12,7 +12,10 @@ use super::diagnose::diagnose;
 use super::extract::{extract, identify, parse_body};
 use super::signature::{verify, Candidate};
 use super::writer::{EventWriter, WriteError};
-use crate::store::{NewEvent, NewRejection, SharedStore, SourceRecord, StoreError, Stored};
+use crate::store::{
+    EndpointRecord, FanoutTarget, NewEvent, NewRejection, SharedStore, SourceRecord, StoreError,
+    Stored,
+};
 
 /// How much of a refused body is kept for diagnosis.
 pub const REJECTION_BODY_PREFIX: usize = 64 * 1024;
@@ -92,6 +95,9 @@ pub struct Ingestor {
     sources: Mutex<HashMap<String, CachedSource>>,
     limiter: Mutex<HashMap<String, Bucket>>,
     rejections_logged: std::sync::atomic::AtomicU64,
+    endpoints: Mutex<Option<(Instant, Arc<Vec<EndpointRecord>>)>>,
+    /// Woken when new deliveries were committed, so this process's worker starts at once.
+    pub deliveries_ready: Arc<tokio::sync::Notify>,
 }
 
 impl Ingestor {
@@ -105,7 +111,47 @@ impl Ingestor {
             sources: Mutex::new(HashMap::new()),
             limiter: Mutex::new(HashMap::new()),
             rejections_logged: Default::default(),
+            endpoints: Mutex::new(None),
+            deliveries_ready: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// The deliveries a new event of `event_type` from `source_id` gets: one per enabled or
+    /// paused endpoint whose patterns (and source filter) match. Endpoint settings are cached
+    /// as long as sources are.
+    pub async fn fanout_for(
+        &self,
+        source_id: i64,
+        event_type: &str,
+    ) -> Result<Vec<FanoutTarget>, StoreError> {
+        let cached = lock(&self.endpoints)
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < self.config.source_cache_ttl)
+            .map(|(_, list)| list.clone());
+        let endpoints = match cached {
+            Some(list) => list,
+            None => {
+                let list = Arc::new(self.store.endpoints().await?);
+                *lock(&self.endpoints) = Some((Instant::now(), list.clone()));
+                list
+            }
+        };
+        Ok(endpoints
+            .iter()
+            .map(|r| &r.endpoint)
+            .filter(|e| e.state != "disabled")
+            .filter(|e| e.source_id.is_none_or(|s| s == source_id))
+            .filter(|e| crate::delivery::pattern::any_matches(&e.patterns, event_type))
+            .map(|e| FanoutTarget {
+                endpoint_id: e.id,
+                held: e.state == "paused",
+            })
+            .collect())
+    }
+
+    /// Forgets cached endpoint settings (after a change made by this process).
+    pub fn forget_endpoints(&self) {
+        *lock(&self.endpoints) = None;
     }
 
     /// The source at `slug` (cached briefly, unknown slugs included).
@@ -242,7 +288,16 @@ impl Ingestor {
                     .await);
             }
         };
+        let fanout = match self.fanout_for(source.id, &identity.event_type).await {
+            Ok(fanout) => fanout,
+            Err(err) => {
+                tracing::error!(error = %err, "endpoint lookup failed");
+                return Err(Refused::unavailable());
+            }
+        };
+        let has_deliveries = !fanout.is_empty();
         let event = NewEvent {
+            fanout,
             source_id: source.id,
             provider_event_id: identity.provider_event_id,
             event_type: identity.event_type,
@@ -253,10 +308,15 @@ impl Ingestor {
             body,
         };
         match self.writer.write(event).await {
-            Ok(Stored::New(id)) => Ok(Accepted {
-                event_id: id,
-                duplicate: false,
-            }),
+            Ok(Stored::New(id)) => {
+                if has_deliveries {
+                    self.deliveries_ready.notify_one();
+                }
+                Ok(Accepted {
+                    event_id: id,
+                    duplicate: false,
+                })
+            }
             Ok(Stored::Duplicate(id)) => Ok(Accepted {
                 event_id: id,
                 duplicate: true,

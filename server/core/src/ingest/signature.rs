@@ -622,6 +622,61 @@ mod tests {
     }
 
     #[test]
+    fn random_header_bytes_never_panic() {
+        // A cheap property test: thousands of random printable header values per scheme.
+        let config = SchemeConfig::default();
+        let mut seed = [0u8; 4096];
+        for round in 0..200 {
+            getrandom::fill(&mut seed).unwrap();
+            let len = usize::from(seed[0]) * 8 % 2048;
+            let text: String = seed[1..=len]
+                .iter()
+                .map(|b| match b % 8 {
+                    0 => ',',
+                    1 => '=',
+                    2 => ' ',
+                    3 => 't',
+                    4 => 'v',
+                    5 => '1',
+                    _ => char::from(b' ' + b % 94),
+                })
+                .collect();
+            let _ = parse_stripe_header(&text);
+            let _ = parse_standard_signatures(&text);
+            let Ok(value) = http::HeaderValue::from_str(&text) else {
+                continue;
+            };
+            for scheme in Scheme::ALL {
+                let mut h = HeaderMap::new();
+                for name in [
+                    "stripe-signature",
+                    "webhook-signature",
+                    "webhook-id",
+                    "webhook-timestamp",
+                    "x-hub-signature-256",
+                    "x-shopify-hmac-sha256",
+                    "x-signature",
+                ] {
+                    h.insert(name, value.clone());
+                }
+                let result = verify(
+                    scheme,
+                    &config,
+                    &[Candidate {
+                        id: 1,
+                        secret: "whsec_x",
+                    }],
+                    &h,
+                    b"{}",
+                    round,
+                    300,
+                );
+                assert!(result.is_err(), "{scheme} accepted random bytes {text:?}");
+            }
+        }
+    }
+
+    #[test]
     fn hostile_header_values_never_panic() {
         let long = "v1=".repeat(5000);
         let samples: Vec<&str> = vec![

@@ -239,7 +239,21 @@ macro_rules! shared_queries {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let stored = match inserted {
-                    Some(id) => Stored::New(id),
+                    Some(id) => {
+                        for target in &ev.fanout {
+                            sqlx::query(
+                                "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, \
+                                 created_at, updated_at) VALUES ($1, $2, $3, $4, $4, $4)",
+                            )
+                            .bind(id)
+                            .bind(target.endpoint_id)
+                            .bind(if target.held { "held" } else { "pending" })
+                            .bind(ev.received_at)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        Stored::New(id)
+                    }
                     None => {
                         let id: i64 = sqlx::query_scalar(
                             "UPDATE events SET duplicate_count = duplicate_count + 1, \

@@ -2,6 +2,7 @@
 //! the database URL. All SQL lives below this module.
 
 mod common;
+mod deliveries;
 mod postgres;
 mod sqlite;
 pub mod testing;
@@ -12,7 +13,10 @@ use async_trait::async_trait;
 
 use crate::ingest::extract::Extracted;
 use crate::ingest::scheme::{Scheme, SchemeConfig};
-use crate::model::{Backend, HourBucket, Overview, RejectionSummary, SourceSummary};
+use crate::model::{
+    Attempt, Backend, BulkReplay, Delivery, HourBucket, Overview, RejectionSummary, ReplayFilter,
+    SourceSummary,
+};
 use crate::time::HOUR_MS;
 
 pub use postgres::PostgresStore;
@@ -99,12 +103,104 @@ pub trait Store: Send + Sync + 'static {
     async fn event_body(&self, id: i64) -> Result<Option<(Option<Vec<u8>>, i64)>, StoreError>;
     /// How many events are stored.
     async fn count_events(&self) -> Result<i64, StoreError>;
+
+    /// Creates an endpoint (enabled).
+    async fn create_endpoint(&self, new: &NewEndpoint, now_ms: i64) -> Result<i64, StoreError>;
+    /// Every endpoint, by name.
+    async fn endpoints(&self) -> Result<Vec<EndpointRecord>, StoreError>;
+    async fn endpoint(&self, id: i64) -> Result<Option<EndpointRecord>, StoreError>;
+    /// Enables, pauses or disables an endpoint (audit-logged). Enabling releases its held
+    /// deliveries in order.
+    async fn set_endpoint_state(
+        &self,
+        id: i64,
+        state: &str,
+        reason: &str,
+        actor: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError>;
+    async fn rotate_endpoint_secret(
+        &self,
+        id: i64,
+        secret: &str,
+        actor: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// Leases up to `limit` due deliveries to `owner`, respecting each endpoint's in-flight limit.
+    async fn claim_due(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<Claimed>, StoreError>;
+    /// Records finished attempts and their consequences, in one transaction.
+    async fn record_attempts(
+        &self,
+        results: &[AttemptResult],
+        owner: &str,
+        disable_after_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// The stored body and headers JSON of an event.
+    async fn event_for_delivery(
+        &self,
+        event_id: i64,
+    ) -> Result<Option<(Option<Vec<u8>>, String)>, StoreError>;
+    async fn deliveries_for_event(&self, event_id: i64) -> Result<Vec<Delivery>, StoreError>;
+    async fn delivery(&self, id: i64) -> Result<Option<Delivery>, StoreError>;
+    /// Deliveries in `status` (all when None).
+    async fn count_deliveries(&self, status: Option<&str>) -> Result<i64, StoreError>;
+    async fn attempts(&self, delivery_id: i64) -> Result<Vec<Attempt>, StoreError>;
+    /// Makes a delivery due now (trigger `manual`); false if it is in flight or held.
+    async fn retry_delivery_now(
+        &self,
+        id: i64,
+        actor: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError>;
+    /// Cancels a pending, retrying or held delivery; false otherwise.
+    async fn cancel_delivery(&self, id: i64, actor: &str, now_ms: i64) -> Result<bool, StoreError>;
+    /// New deliveries of an event to these endpoints; returns how many.
+    async fn replay_event(
+        &self,
+        event_id: i64,
+        endpoint_ids: &[i64],
+        actor: &str,
+        now_ms: i64,
+    ) -> Result<i64, StoreError>;
+    /// How many deliveries a bulk replay with this filter would replay.
+    async fn count_replay(&self, filter: &ReplayFilter) -> Result<i64, StoreError>;
+    async fn start_bulk_replay(
+        &self,
+        filter: &ReplayFilter,
+        actor: &str,
+        now_ms: i64,
+    ) -> Result<BulkReplay, StoreError>;
+    /// Replays the next `batch` deliveries of a running bulk replay.
+    async fn step_bulk_replay(
+        &self,
+        id: i64,
+        batch: i64,
+        now_ms: i64,
+    ) -> Result<Option<BulkReplay>, StoreError>;
+    async fn bulk_replay(&self, id: i64) -> Result<Option<BulkReplay>, StoreError>;
+    async fn running_bulk_replays(&self) -> Result<Vec<i64>, StoreError>;
+    async fn cancel_bulk_replay(
+        &self,
+        id: i64,
+        actor: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError>;
+    /// Newest first: (at, actor, action, target, detail JSON).
+    async fn audit_entries(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, String, String, String)>, StoreError>;
 }
 
 /// Implements [`Store`] for a backend by delegating to its query module (`$q`), which holds
 /// the shared queries of `common.rs` plus anything written for that database alone.
 macro_rules! impl_store {
-    ($ty:ty, $q:path, $backend:expr, $migrator:expr) => {
+    ($ty:ty, $q:ident, $d:ident, $backend:expr, $migrator:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $ty {
             fn backend(&self) -> $crate::model::Backend {
@@ -115,47 +211,32 @@ macro_rules! impl_store {
                 Ok(())
             }
             async fn ping(&self) -> Result<(), StoreError> {
-                {
-                    use $q as q;
-                    q::ping(&self.pool).await
-                }
+                $q::ping(&self.pool).await
             }
             async fn close(&self) {
                 self.pool.close().await;
             }
             async fn overview(&self, now_ms: i64) -> Result<$crate::model::Overview, StoreError> {
-                {
-                    use $q as q;
-                    q::overview(&self.pool, now_ms).await
-                }
+                $q::overview(&self.pool, now_ms).await
             }
             async fn create_source(
                 &self,
                 new: &$crate::store::NewSource,
                 now_ms: i64,
             ) -> Result<i64, StoreError> {
-                {
-                    use $q as q;
-                    q::create_source(&self.pool, new, now_ms).await
-                }
+                $q::create_source(&self.pool, new, now_ms).await
             }
             async fn source_by_slug(
                 &self,
                 slug: &str,
             ) -> Result<Option<$crate::store::SourceRecord>, StoreError> {
-                {
-                    use $q as q;
-                    q::source_by_slug(&self.pool, slug).await
-                }
+                $q::source_by_slug(&self.pool, slug).await
             }
             async fn list_sources(
                 &self,
                 now_ms: i64,
             ) -> Result<Vec<$crate::model::SourceSummary>, StoreError> {
-                {
-                    use $q as q;
-                    q::list_sources(&self.pool, now_ms).await
-                }
+                $q::list_sources(&self.pool, now_ms).await
             }
             async fn rotate_source_secret(
                 &self,
@@ -174,49 +255,179 @@ macro_rules! impl_store {
                 &self,
                 batch: &[&$crate::store::NewEvent],
             ) -> Result<Vec<$crate::store::Stored>, StoreError> {
-                {
-                    use $q as q;
-                    q::insert_events(&self.pool, batch).await
-                }
+                $q::insert_events(&self.pool, batch).await
             }
             async fn insert_rejection(
                 &self,
                 rejection: &$crate::store::NewRejection,
             ) -> Result<(), StoreError> {
-                {
-                    use $q as q;
-                    q::insert_rejection(&self.pool, rejection).await
-                }
+                $q::insert_rejection(&self.pool, rejection).await
             }
             async fn trim_rejections(&self, keep: i64) -> Result<u64, StoreError> {
-                {
-                    use $q as q;
-                    q::trim_rejections(&self.pool, keep).await
-                }
+                $q::trim_rejections(&self.pool, keep).await
             }
             async fn recent_rejections(
                 &self,
                 limit: i64,
             ) -> Result<Vec<$crate::model::RejectionSummary>, StoreError> {
-                {
-                    use $q as q;
-                    q::recent_rejections(&self.pool, limit).await
-                }
+                $q::recent_rejections(&self.pool, limit).await
             }
             async fn event_body(
                 &self,
                 id: i64,
             ) -> Result<Option<(Option<Vec<u8>>, i64)>, StoreError> {
-                {
-                    use $q as q;
-                    q::event_body(&self.pool, id).await
-                }
+                $q::event_body(&self.pool, id).await
             }
             async fn count_events(&self) -> Result<i64, StoreError> {
-                {
-                    use $q as q;
-                    q::count_events(&self.pool).await
-                }
+                $q::count_events(&self.pool).await
+            }
+            async fn create_endpoint(
+                &self,
+                new: &$crate::store::NewEndpoint,
+                now_ms: i64,
+            ) -> Result<i64, StoreError> {
+                $d::create_endpoint(&self.pool, new, now_ms).await
+            }
+            async fn endpoints(&self) -> Result<Vec<$crate::store::EndpointRecord>, StoreError> {
+                $d::endpoints(&self.pool).await
+            }
+            async fn endpoint(
+                &self,
+                id: i64,
+            ) -> Result<Option<$crate::store::EndpointRecord>, StoreError> {
+                $d::endpoint(&self.pool, id).await
+            }
+            async fn set_endpoint_state(
+                &self,
+                id: i64,
+                state: &str,
+                reason: &str,
+                actor: &str,
+                now_ms: i64,
+            ) -> Result<(), StoreError> {
+                $d::set_endpoint_state(&self.pool, id, state, reason, actor, now_ms).await
+            }
+            async fn rotate_endpoint_secret(
+                &self,
+                id: i64,
+                secret: &str,
+                actor: &str,
+                now_ms: i64,
+            ) -> Result<(), StoreError> {
+                $d::rotate_endpoint_secret(&self.pool, id, secret, actor, now_ms).await
+            }
+            async fn claim_due(
+                &self,
+                owner: &str,
+                now_ms: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::store::Claimed>, StoreError> {
+                $d::claim_due(&self.pool, owner, now_ms, limit).await
+            }
+            async fn record_attempts(
+                &self,
+                results: &[$crate::store::AttemptResult],
+                owner: &str,
+                disable_after_ms: i64,
+            ) -> Result<(), StoreError> {
+                $d::record_attempts(&self.pool, results, owner, disable_after_ms).await
+            }
+            async fn event_for_delivery(
+                &self,
+                event_id: i64,
+            ) -> Result<Option<(Option<Vec<u8>>, String)>, StoreError> {
+                $d::event_for_delivery(&self.pool, event_id).await
+            }
+            async fn deliveries_for_event(
+                &self,
+                event_id: i64,
+            ) -> Result<Vec<$crate::model::Delivery>, StoreError> {
+                $d::deliveries_for_event(&self.pool, event_id).await
+            }
+            async fn delivery(
+                &self,
+                id: i64,
+            ) -> Result<Option<$crate::model::Delivery>, StoreError> {
+                $d::delivery(&self.pool, id).await
+            }
+            async fn count_deliveries(&self, status: Option<&str>) -> Result<i64, StoreError> {
+                $d::count_deliveries(&self.pool, status).await
+            }
+            async fn attempts(
+                &self,
+                delivery_id: i64,
+            ) -> Result<Vec<$crate::model::Attempt>, StoreError> {
+                $d::attempts(&self.pool, delivery_id).await
+            }
+            async fn retry_delivery_now(
+                &self,
+                id: i64,
+                actor: &str,
+                now_ms: i64,
+            ) -> Result<bool, StoreError> {
+                $d::retry_delivery_now(&self.pool, id, actor, now_ms).await
+            }
+            async fn cancel_delivery(
+                &self,
+                id: i64,
+                actor: &str,
+                now_ms: i64,
+            ) -> Result<bool, StoreError> {
+                $d::cancel_delivery(&self.pool, id, actor, now_ms).await
+            }
+            async fn replay_event(
+                &self,
+                event_id: i64,
+                endpoint_ids: &[i64],
+                actor: &str,
+                now_ms: i64,
+            ) -> Result<i64, StoreError> {
+                $d::replay_event(&self.pool, event_id, endpoint_ids, actor, now_ms).await
+            }
+            async fn count_replay(
+                &self,
+                filter: &$crate::model::ReplayFilter,
+            ) -> Result<i64, StoreError> {
+                $d::count_replay(&self.pool, filter).await
+            }
+            async fn start_bulk_replay(
+                &self,
+                filter: &$crate::model::ReplayFilter,
+                actor: &str,
+                now_ms: i64,
+            ) -> Result<$crate::model::BulkReplay, StoreError> {
+                $d::start_bulk_replay(&self.pool, filter, actor, now_ms).await
+            }
+            async fn step_bulk_replay(
+                &self,
+                id: i64,
+                batch: i64,
+                now_ms: i64,
+            ) -> Result<Option<$crate::model::BulkReplay>, StoreError> {
+                $d::step_bulk_replay(&self.pool, id, batch, now_ms).await
+            }
+            async fn bulk_replay(
+                &self,
+                id: i64,
+            ) -> Result<Option<$crate::model::BulkReplay>, StoreError> {
+                $d::bulk_replay(&self.pool, id).await
+            }
+            async fn running_bulk_replays(&self) -> Result<Vec<i64>, StoreError> {
+                $d::running_bulk_replays(&self.pool).await
+            }
+            async fn cancel_bulk_replay(
+                &self,
+                id: i64,
+                actor: &str,
+                now_ms: i64,
+            ) -> Result<bool, StoreError> {
+                $d::cancel_bulk_replay(&self.pool, id, actor, now_ms).await
+            }
+            async fn audit_entries(
+                &self,
+                limit: i64,
+            ) -> Result<Vec<(i64, String, String, String, String)>, StoreError> {
+                $d::audit_entries(&self.pool, limit).await
             }
         }
     };
@@ -283,6 +494,85 @@ pub struct NewEvent {
     pub headers: String,
     pub verified_secret_id: Option<i64>,
     pub extracted: Extracted,
+    /// Deliveries to create with the event (ignored for a duplicate).
+    pub fanout: Vec<FanoutTarget>,
+}
+
+/// A delivery to create with a new event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FanoutTarget {
+    pub endpoint_id: i64,
+    /// The endpoint is paused: the delivery waits as `held`.
+    pub held: bool,
+}
+
+/// What creating an endpoint needs.
+#[derive(Debug, Clone)]
+pub struct NewEndpoint {
+    pub name: String,
+    pub url: String,
+    pub description: String,
+    pub patterns: Vec<String>,
+    pub source_id: Option<i64>,
+    pub secret: String,
+    pub headers: Vec<(String, String)>,
+    pub timeout_ms: i64,
+    pub max_in_flight: i64,
+    pub retry_schedule: Option<Vec<u64>>,
+}
+
+/// An endpoint with its signing secret (never sent to a browser).
+#[derive(Clone)]
+pub struct EndpointRecord {
+    pub endpoint: crate::model::Endpoint,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for EndpointRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointRecord")
+            .field("endpoint", &self.endpoint)
+            .field("secret", &"***")
+            .finish()
+    }
+}
+
+/// A delivery leased to a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub delivery_id: i64,
+    pub event_id: i64,
+    pub endpoint_id: i64,
+    /// Attempts made before this one.
+    pub attempts: i64,
+    /// The trigger to record on this attempt.
+    pub trigger: String,
+    pub actor: Option<String>,
+}
+
+/// A finished attempt and what it means for its delivery.
+#[derive(Debug, Clone)]
+pub struct AttemptResult {
+    pub delivery_id: i64,
+    pub endpoint_id: i64,
+    pub number: i64,
+    pub trigger: String,
+    pub actor: Option<String>,
+    pub started_at: i64,
+    pub finished_at: i64,
+    pub duration_ms: i64,
+    /// JSON array of `[name, value]`.
+    pub request_headers: String,
+    pub response_status: Option<i64>,
+    pub response_headers: Option<String>,
+    pub response_body: Option<Vec<u8>>,
+    pub error_kind: Option<String>,
+    pub error_message: Option<String>,
+    /// `succeeded`, `retrying` or `failed`.
+    pub new_status: String,
+    pub next_attempt_at: i64,
+    /// The handler answered 410: disable the endpoint.
+    pub disable_endpoint: bool,
 }
 
 /// The result of storing one event.

@@ -38,9 +38,13 @@ impl PostgresStore {
     }
 }
 
+use super::common::postgres as queries;
+use super::deliveries::postgres as delivery_queries;
+
 impl_store!(
     PostgresStore,
-    super::common::postgres,
+    queries,
+    delivery_queries,
     Backend::Postgres,
     MIGRATOR
 );

@@ -54,9 +54,13 @@ impl SqliteStore {
     }
 }
 
+use super::common::sqlite as queries;
+use super::deliveries::sqlite as delivery_queries;
+
 impl_store!(
     SqliteStore,
-    super::common::sqlite,
+    queries,
+    delivery_queries,
     Backend::Sqlite,
     MIGRATOR
 );

@@ -1,0 +1,299 @@
+//! Hookyard's own benchmark: drives a real `hookyard serve` process over HTTP and prints each
+//! figure next to its PRODUCT.md target. See the README's benchmark section.
+//!
+//!   hookyard-bench ingest [--database-url URL] [--clients 64] [--seconds 60] [--rate N]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use hookyard_core::ingest::samples::random_id;
+use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
+use hookyard_core::ingest::signature::sign;
+
+#[derive(Parser)]
+#[command(
+    name = "hookyard-bench",
+    about = "Measure Hookyard against its PRODUCT.md targets"
+)]
+struct Cli {
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(Subcommand)]
+enum What {
+    /// Signed ~1 KiB Stripe events from concurrent clients to a fresh server; checks afterwards
+    /// that exactly the acknowledged events are stored.
+    Ingest(IngestArgs),
+    /// How many write+fdatasync cycles per second this disk does (the ceiling for durable commits).
+    Fsync {
+        #[arg(long, default_value = "data")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct IngestArgs {
+    /// Database for the server under test; a fresh SQLite file under /tmp by default.
+    /// A PostgreSQL database should be empty (it is migrated, then written to).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Concurrent clients (each one keep-alive connection).
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    /// How long to send.
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
+    /// Total request rate to hold (open loop); unset = as fast as the server answers.
+    #[arg(long)]
+    rate: Option<f64>,
+    /// The hookyard binary to start (default: beside this one).
+    #[arg(long)]
+    hookyard: Option<PathBuf>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.what {
+        What::Ingest(args) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1) // the server gets the other core
+            .enable_all()
+            .build()?
+            .block_on(ingest(args)),
+        What::Fsync { dir } => {
+            let per_sec = fsync_rate(&dir)?;
+            println!(
+                "fsync baseline ({}): {per_sec:.0} write+fdatasync/s",
+                dir.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Kills the server when dropped, so a failed run leaves nothing behind.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
+    let bin = args.hookyard.clone().unwrap_or_else(|| {
+        std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(|d| d.join("hookyard")))
+            .unwrap_or_else(|| PathBuf::from("hookyard"))
+    });
+    let dir = std::env::temp_dir().join(format!("hookyard-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let db = args
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
+    let secret = "whsec_bench_0123456789abcdef";
+    let slug = format!("bench{}", std::process::id());
+    let status = Command::new(&bin)
+        .args([
+            "source", "add", "--slug", &slug, "--scheme", "stripe", "--secret", secret,
+        ])
+        .env("DATABASE_URL", &db)
+        .stdout(Stdio::null())
+        .status()
+        .with_context(|| format!("cannot run {}", bin.display()))?;
+    if !status.success() {
+        bail!("hookyard source add failed");
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let server = Server(
+        Command::new(&bin)
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("DATABASE_URL", &db)
+            .env("HOOKYARD_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()?,
+    );
+    let url = format!("http://127.0.0.1:{port}/hooks/{slug}");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.clients)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    wait_ready(&client, port).await?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let interval = args
+        .rate
+        .map(|r| Duration::from_secs_f64(args.clients as f64 / r));
+    let mut tasks = Vec::new();
+    for _ in 0..args.clients {
+        let (client, url, stop) = (client.clone(), url.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies_us = Vec::with_capacity(1 << 16);
+            let (mut acked, mut errors) = (0u64, 0u64);
+            let mut next = Instant::now();
+            while !stop.load(Ordering::Relaxed) {
+                if interval.is_some() {
+                    tokio::time::sleep_until(next.into()).await;
+                }
+                // Latency counts from the scheduled send time (no coordinated omission).
+                let sent = if interval.is_some() {
+                    next
+                } else {
+                    Instant::now()
+                };
+                let body = event_body();
+                let now = hookyard_core::time::now_ms() / 1000;
+                let mut req = client.post(&url).header("content-type", "application/json");
+                for (k, v) in sign(
+                    Scheme::Stripe,
+                    &SchemeConfig::default(),
+                    secret,
+                    &body,
+                    now,
+                    "",
+                ) {
+                    req = req.header(k, v);
+                }
+                match req.body(body).send().await {
+                    Ok(res) if res.status().is_success() => {
+                        let _ = res.bytes().await;
+                        acked += 1;
+                        latencies_us.push(sent.elapsed().as_micros() as u32);
+                    }
+                    _ => errors += 1,
+                }
+                if let Some(every) = interval {
+                    next += every;
+                }
+            }
+            (acked, errors, latencies_us)
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let (mut acked, mut errors, mut latencies) = (0u64, 0u64, Vec::new());
+    for t in tasks {
+        let (a, e, l) = t.await?;
+        acked += a;
+        errors += e;
+        latencies.extend(l);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let rss = peak_rss_kib(server.0.id());
+    drop(server);
+    latencies.sort_unstable();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .map_or(0.0, |us| *us as f64 / 1000.0)
+    };
+    let store = hookyard_core::store::connect(&db).await?;
+    let stored = store.count_events().await?;
+
+    let backend = if db.starts_with("sqlite") {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    };
+    let mode = args.rate.map_or("as fast as possible".to_string(), |r| {
+        format!("held at {r:.0}/s")
+    });
+    println!(
+        "ingest: {backend}, {} clients, {} s, {mode}",
+        args.clients, args.seconds
+    );
+    println!(
+        "  acknowledged (2xx)  {acked} ({:.0} events/s)",
+        acked as f64 / elapsed
+    );
+    println!("  errors              {errors}");
+    println!(
+        "  latency             p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
+    );
+    println!(
+        "  server peak RSS     {:.1} MB",
+        rss.unwrap_or(0) as f64 / 1024.0
+    );
+    let exact = stored == acked as i64;
+    println!(
+        "  stored events       {stored} ({})",
+        if exact { "= acknowledged" } else { "MISMATCH" }
+    );
+    let _ = std::io::stdout().flush();
+    if args.database_url.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    if !exact {
+        bail!("stored {stored} events but {acked} were acknowledged");
+    }
+    Ok(())
+}
+
+/// A Stripe-shaped event of about 1 KiB with a fresh id.
+fn event_body() -> Vec<u8> {
+    let mut event = hookyard_core::ingest::samples::sample_event(
+        "payment_intent.succeeded",
+        hookyard_core::time::now_ms() / 1000,
+    )
+    .expect("known sample");
+    event["data"]["object"]["metadata"]["padding"] = random_id("pad").repeat(12).into();
+    serde_json::to_vec(&event).expect("serialisable")
+}
+
+async fn wait_ready(client: &reqwest::Client, port: u16) -> anyhow::Result<()> {
+    for _ in 0..100 {
+        if let Ok(res) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+        {
+            if res.status().is_success() {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the server did not become ready")
+}
+
+/// The process's peak resident set (VmHWM), in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+fn fsync_rate(dir: &std::path::Path) -> anyhow::Result<f64> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(".fsync-probe");
+    let mut file = std::fs::File::create(&path)?;
+    let block = [0u8; 4096];
+    let started = Instant::now();
+    let mut n = 0u32;
+    while started.elapsed() < Duration::from_secs(2) {
+        file.write_all(&block)?;
+        file.sync_data()?;
+        n += 1;
+    }
+    let rate = f64::from(n) / started.elapsed().as_secs_f64();
+    drop(file);
+    let _ = std::fs::remove_file(path);
+    Ok(rate)
+}
