@@ -31,11 +31,30 @@ enum What {
     /// Signed ~1 KiB Stripe events from concurrent clients to a fresh server; checks afterwards
     /// that exactly the acknowledged events are stored.
     Ingest(IngestArgs),
+    /// Deliveries to a local handler answering 200: N events are stored first, then a server
+    /// with the delivery worker starts and the clock runs until every delivery succeeded.
+    Deliver(DeliverArgs),
     /// How many write+fdatasync cycles per second this disk does (the ceiling for durable commits).
     Fsync {
         #[arg(long, default_value = "data")]
         dir: PathBuf,
     },
+}
+
+#[derive(clap::Args)]
+struct DeliverArgs {
+    /// Database (fresh SQLite under /tmp by default; a PostgreSQL database should be empty).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Events to deliver.
+    #[arg(long, default_value_t = 50_000)]
+    events: usize,
+    /// The endpoint's in-flight limit.
+    #[arg(long, default_value_t = 256)]
+    max_in_flight: usize,
+    /// The hookyard binary to start (default: beside this one).
+    #[arg(long)]
+    hookyard: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -66,6 +85,11 @@ fn main() -> anyhow::Result<()> {
             .enable_all()
             .build()?
             .block_on(ingest(args)),
+        What::Deliver(args) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?
+            .block_on(deliver(args)),
         What::Fsync { dir } => {
             let per_sec = fsync_rate(&dir)?;
             println!(
@@ -87,24 +111,36 @@ impl Drop for Server {
     }
 }
 
-async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
-    let bin = args.hookyard.clone().unwrap_or_else(|| {
+/// The hookyard binary: given, or beside this one.
+fn hookyard_bin(given: &Option<PathBuf>) -> PathBuf {
+    given.clone().unwrap_or_else(|| {
         std::env::current_exe()
             .ok()
             .and_then(|p| p.parent().map(|d| d.join("hookyard")))
             .unwrap_or_else(|| PathBuf::from("hookyard"))
-    });
+    })
+}
+
+const BENCH_SECRET: &str = "whsec_bench_0123456789abcdef";
+
+/// A fresh database (unless given) with a Stripe source; returns (db URL, slug, temp dir).
+fn prepare_db(bin: &PathBuf, given: &Option<String>) -> anyhow::Result<(String, String, PathBuf)> {
     let dir = std::env::temp_dir().join(format!("hookyard-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let db = args
-        .database_url
+    let db = given
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
-    let secret = "whsec_bench_0123456789abcdef";
     let slug = format!("bench{}", std::process::id());
-    let status = Command::new(&bin)
+    let status = Command::new(bin)
         .args([
-            "source", "add", "--slug", &slug, "--scheme", "stripe", "--secret", secret,
+            "source",
+            "add",
+            "--slug",
+            &slug,
+            "--scheme",
+            "stripe",
+            "--secret",
+            BENCH_SECRET,
         ])
         .env("DATABASE_URL", &db)
         .stdout(Stdio::null())
@@ -113,23 +149,42 @@ async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     if !status.success() {
         bail!("hookyard source add failed");
     }
+    Ok((db, slug, dir))
+}
+
+/// Starts `hookyard serve` on a free port with extra arguments.
+async fn start_server(
+    bin: &PathBuf,
+    db: &str,
+    extra: &[&str],
+    client: &reqwest::Client,
+) -> anyhow::Result<(Server, u16)> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
     let server = Server(
-        Command::new(&bin)
+        Command::new(bin)
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .env("DATABASE_URL", &db)
+            .args(extra)
+            .env("DATABASE_URL", db)
             .env("HOOKYARD_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()?,
     );
-    let url = format!("http://127.0.0.1:{port}/hooks/{slug}");
+    wait_ready(client, port).await?;
+    Ok((server, port))
+}
+
+async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
+    let bin = hookyard_bin(&args.hookyard);
+    let (db, slug, dir) = prepare_db(&bin, &args.database_url)?;
+    let secret = BENCH_SECRET;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.clients)
         .timeout(Duration::from_secs(30))
         .build()?;
-    wait_ready(&client, port).await?;
+    let (server, port) = start_server(&bin, &db, &["--no-worker"], &client).await?;
+    let url = format!("http://127.0.0.1:{port}/hooks/{slug}");
 
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
@@ -240,6 +295,122 @@ async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     }
     if !exact {
         bail!("stored {stored} events but {acked} were acknowledged");
+    }
+    Ok(())
+}
+
+async fn deliver(args: DeliverArgs) -> anyhow::Result<()> {
+    use axum::routing::post;
+    let bin = hookyard_bin(&args.hookyard);
+    let (db, slug, dir) = prepare_db(&bin, &args.database_url)?;
+    // The handler: answers 200 at once and counts.
+    let received = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = received.clone();
+    let handler = axum::Router::new().route(
+        "/hook",
+        post(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+            async { "ok" }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let handler_addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, handler).await });
+    let status = Command::new(&bin)
+        .args([
+            "endpoint",
+            "add",
+            "--name",
+            "bench",
+            "--url",
+            &format!("http://{handler_addr}/hook"),
+            "--events",
+            "*",
+        ])
+        .args(["--max-in-flight", &args.max_in_flight.to_string()])
+        .env("DATABASE_URL", &db)
+        .stdout(Stdio::null())
+        .status()?;
+    if !status.success() {
+        bail!("hookyard endpoint add failed");
+    }
+    // Phase 1: store the events (and their deliveries) with the worker off.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let (server, port) = start_server(&bin, &db, &["--no-worker"], &client).await?;
+    let url = format!("http://127.0.0.1:{port}/hooks/{slug}");
+    let per_task = args.events.div_ceil(32);
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let (client, url) = (client.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..per_task {
+                let body = event_body();
+                let now = hookyard_core::time::now_ms() / 1000;
+                let mut req = client.post(&url).header("content-type", "application/json");
+                for (k, v) in sign(
+                    Scheme::Stripe,
+                    &SchemeConfig::default(),
+                    BENCH_SECRET,
+                    &body,
+                    now,
+                    "",
+                ) {
+                    req = req.header(k, v);
+                }
+                let _ = req.body(body).send().await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await?;
+    }
+    drop(server);
+    let store = hookyard_core::store::connect(&db).await?;
+    let total = store.count_deliveries(None).await?;
+    // Phase 2: a server with the worker delivers them all.
+    let started = Instant::now();
+    let (server, _) = start_server(
+        &bin,
+        &db,
+        &["--max-in-flight", &args.max_in_flight.to_string()],
+        &client,
+    )
+    .await?;
+    loop {
+        let done = store.count_deliveries(Some("succeeded")).await?;
+        if done >= total {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(600) {
+            bail!("only {done} of {total} deliveries succeeded in 10 minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let rss = peak_rss_kib(server.0.id());
+    drop(server);
+    let backend = if db.starts_with("sqlite") {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    };
+    println!(
+        "deliver: {backend}, {total} deliveries, endpoint max in flight {}",
+        args.max_in_flight
+    );
+    println!(
+        "  succeeded           {total} in {elapsed:.1} s ({:.0} deliveries/s, attempts recorded)",
+        total as f64 / elapsed
+    );
+    println!("  handler received    {}", received.load(Ordering::Relaxed));
+    println!(
+        "  server peak RSS     {:.1} MB",
+        rss.unwrap_or(0) as f64 / 1024.0
+    );
+    if args.database_url.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(())
 }

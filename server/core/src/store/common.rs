@@ -203,55 +203,56 @@ macro_rules! shared_queries {
             Ok(())
         }
 
-        /// One transaction, one commit, for the whole batch (group commit).
+        /// One transaction, one commit, for the whole batch (group commit). Events go in with
+        /// multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING`; rows that come back are new,
+        /// the rest are duplicates of rows already stored (or earlier in the same batch).
         pub(crate) async fn insert_events(
             pool: &Pool<Db>,
             batch: &[&NewEvent],
         ) -> Result<Vec<Stored>, StoreError> {
+            use std::collections::HashMap;
+            // 17 binds a row; stays well under both databases' parameter limits.
+            const ROWS_PER_STATEMENT: usize = 500;
             let mut tx = pool.begin().await?;
-            let mut results = Vec::with_capacity(batch.len());
-            for ev in batch {
-                let x = &ev.extracted;
-                let inserted: Option<i64> = sqlx::query_scalar(
+            let mut inserted: HashMap<(i64, String), i64> = HashMap::with_capacity(batch.len());
+            for chunk in batch.chunks(ROWS_PER_STATEMENT) {
+                let mut q = sqlx::QueryBuilder::<Db>::new(
                     "INSERT INTO events (source_id, provider_event_id, event_type, received_at, body, \
                      body_size, headers, verified_secret_id, livemode, object_id, object_type, \
-                     api_version, amount, currency, customer, status, provider_created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-                     ON CONFLICT (source_id, provider_event_id) DO NOTHING RETURNING id",
-                )
-                .bind(ev.source_id)
-                .bind(&ev.provider_event_id)
-                .bind(&ev.event_type)
-                .bind(ev.received_at)
-                .bind(&ev.body[..])
-                .bind(ev.body.len() as i64)
-                .bind(&ev.headers)
-                .bind(ev.verified_secret_id)
-                .bind(x.livemode)
-                .bind(&x.object_id)
-                .bind(&x.object_type)
-                .bind(&x.api_version)
-                .bind(x.amount)
-                .bind(&x.currency)
-                .bind(&x.customer)
-                .bind(&x.status)
-                .bind(x.provider_created_at)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let stored = match inserted {
+                     api_version, amount, currency, customer, status, provider_created_at) ",
+                );
+                q.push_values(chunk, |mut row, ev| {
+                    let x = &ev.extracted;
+                    row.push_bind(ev.source_id)
+                        .push_bind(ev.provider_event_id.clone())
+                        .push_bind(ev.event_type.clone())
+                        .push_bind(ev.received_at)
+                        .push_bind(ev.body.to_vec())
+                        .push_bind(ev.body.len() as i64)
+                        .push_bind(ev.headers.clone())
+                        .push_bind(ev.verified_secret_id)
+                        .push_bind(x.livemode)
+                        .push_bind(x.object_id.clone())
+                        .push_bind(x.object_type.clone())
+                        .push_bind(x.api_version.clone())
+                        .push_bind(x.amount)
+                        .push_bind(x.currency.clone())
+                        .push_bind(x.customer.clone())
+                        .push_bind(x.status.clone())
+                        .push_bind(x.provider_created_at);
+                });
+                q.push(" ON CONFLICT (source_id, provider_event_id) DO NOTHING RETURNING id, source_id, provider_event_id");
+                for row in q.build().fetch_all(&mut *tx).await? {
+                    inserted.insert((row.try_get(1)?, row.try_get(2)?), row.try_get(0)?);
+                }
+            }
+            let mut results = Vec::with_capacity(batch.len());
+            let mut deliveries: Vec<(i64, &crate::store::FanoutTarget, i64)> = Vec::new();
+            for ev in batch {
+                // The first event of a key in this batch owns the new row; later ones are repeats.
+                let stored = match inserted.remove(&(ev.source_id, ev.provider_event_id.clone())) {
                     Some(id) => {
-                        for target in &ev.fanout {
-                            sqlx::query(
-                                "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, \
-                                 created_at, updated_at) VALUES ($1, $2, $3, $4, $4, $4)",
-                            )
-                            .bind(id)
-                            .bind(target.endpoint_id)
-                            .bind(if target.held { "held" } else { "pending" })
-                            .bind(ev.received_at)
-                            .execute(&mut *tx)
-                            .await?;
-                        }
+                        deliveries.extend(ev.fanout.iter().map(|t| (id, t, ev.received_at)));
                         Stored::New(id)
                     }
                     None => {
@@ -269,6 +270,20 @@ macro_rules! shared_queries {
                     }
                 };
                 results.push(stored);
+            }
+            for chunk in deliveries.chunks(ROWS_PER_STATEMENT * 2) {
+                let mut q = sqlx::QueryBuilder::<Db>::new(
+                    "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, created_at, updated_at) ",
+                );
+                q.push_values(chunk, |mut row, (event_id, target, at)| {
+                    row.push_bind(*event_id)
+                        .push_bind(target.endpoint_id)
+                        .push_bind(if target.held { "held" } else { "pending" })
+                        .push_bind(*at)
+                        .push_bind(*at)
+                        .push_bind(*at);
+                });
+                q.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(results)
