@@ -6,9 +6,17 @@ import * as path from "node:path";
 // One Hookyard server for the whole run, on its own fresh SQLite database, using the binary
 // that scripts/test.sh just built (override with HOOKYARD_BIN).
 const port = Number(process.env.HOOKYARD_E2E_PORT ?? 3107);
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "hookyard-e2e-"));
+// The config is loaded by the runner and again by each worker: the first creates the data
+// directory and passes it on in the environment, so all agree on one database.
+const dataDir =
+  process.env.HOOKYARD_E2E_DATA_DIR ??
+  (process.env.HOOKYARD_E2E_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "hookyard-e2e-")));
 const bin = process.env.HOOKYARD_BIN ?? path.resolve(__dirname, "../target/debug/hookyard");
 export const baseURL = `http://127.0.0.1:${port}`;
+// The tests seed data with the same binary and database (hookyard source add, ...).
+process.env.HOOKYARD_E2E_BIN = bin;
+process.env.HOOKYARD_E2E_DB = `sqlite://${dataDir}/hookyard.db`;
+process.env.HOOKYARD_E2E_BASE = baseURL;
 
 export default defineConfig({
   testDir: "./tests",

@@ -1,19 +1,299 @@
 //! Server functions: the dashboard's calls into the server. Each runs on the server only and
-//! reaches the store through Leptos context (provided by `hookyard_server::router`).
+//! reaches the store through Leptos context (provided by `hookyard_server::router`). Internal
+//! errors are logged there and answered with a plain sentence, never with their detail.
 
-use hookyard_core::model::Overview;
+use hookyard_core::model::{
+    Endpoint, EventDetail, EventRow, FailureGroup, Overview, SourceSummary,
+};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Who the audit log names for dashboard actions until sign-in exists.
+#[cfg(feature = "ssr")]
+const DASHBOARD_ACTOR: &str = "dashboard";
+
+#[cfg(feature = "ssr")]
+fn store() -> hookyard_core::store::SharedStore {
+    expect_context::<hookyard_core::store::SharedStore>()
+}
+
+/// Logs a store error and turns it into the sentence the browser sees.
+#[cfg(feature = "ssr")]
+fn unavailable(
+    what: &'static str,
+) -> impl FnOnce(hookyard_core::store::StoreError) -> ServerFnError {
+    move |err| {
+        tracing::error!(error = %err, "{what} failed");
+        ServerFnError::new(format!(
+            "The database is not answering; {what} is not possible right now."
+        ))
+    }
+}
 
 /// The figures on the Overview page.
 #[server]
 pub async fn get_overview() -> Result<Overview, ServerFnError> {
-    let store = expect_context::<hookyard_core::store::SharedStore>();
-    store
+    store()
         .overview(hookyard_core::time::now_ms())
         .await
         .map_err(|err| {
-            // Internal detail goes to the log, never to the browser.
             tracing::error!(error = %err, "overview query failed");
             ServerFnError::new("The database is not answering; the figures cannot be shown.")
         })
+}
+
+/// Rows shown per page of events.
+pub const EVENTS_PER_PAGE: i64 = 50;
+
+/// One page of the Events table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventPage {
+    pub rows: Vec<EventRow>,
+    /// Cursor for the next (older) page, if there is one.
+    pub next: Option<(i64, i64)>,
+    /// Set when a payload search was limited to a recent window (and which).
+    pub search_window: Option<String>,
+}
+
+/// The Events page's filters as they appear in the URL (`?source=&type=&status=&id=&q=&range=&before=`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EventQuery {
+    pub source: Option<String>,
+    pub event_type: Option<String>,
+    pub status: Option<String>,
+    pub id: Option<String>,
+    pub q: Option<String>,
+    /// `1h`, `24h`, `7d`, `30d`; anything else: all time.
+    pub range: Option<String>,
+    /// Cursor `received_at_id`.
+    pub before: Option<String>,
+}
+
+/// The Events table for a filter. A payload search without a time range looks at the last
+/// 24 hours, so it stays fast on large stores.
+#[server]
+pub async fn list_events(query: EventQuery) -> Result<EventPage, ServerFnError> {
+    use hookyard_core::model::EventFilter;
+    use hookyard_core::time::{now_ms, DAY_MS, HOUR_MS};
+    let now = now_ms();
+    let nonempty = |v: &Option<String>| {
+        v.as_ref()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let window = match query.range.as_deref() {
+        Some("1h") => Some(HOUR_MS),
+        Some("24h") => Some(DAY_MS),
+        Some("7d") => Some(7 * DAY_MS),
+        Some("30d") => Some(30 * DAY_MS),
+        _ => None,
+    };
+    let mut filter = EventFilter {
+        source: nonempty(&query.source),
+        event_type: nonempty(&query.event_type),
+        delivery_status: nonempty(&query.status),
+        provider_id: nonempty(&query.id),
+        search: nonempty(&query.q),
+        from: window.map(|w| now - w),
+        to: None,
+        before: query.before.as_deref().and_then(|b| {
+            let (at, id) = b.split_once('_')?;
+            Some((at.parse().ok()?, id.parse().ok()?))
+        }),
+    };
+    let mut search_window = None;
+    if filter.search.is_some() && filter.from.is_none() {
+        filter.from = Some(now - DAY_MS);
+        search_window = Some("the last 24 hours".to_string());
+    }
+    let mut rows = store()
+        .list_events(&filter, EVENTS_PER_PAGE + 1)
+        .await
+        .map_err(unavailable("listing events"))?;
+    let next = if rows.len() as i64 > EVENTS_PER_PAGE {
+        rows.truncate(EVENTS_PER_PAGE as usize);
+        rows.last().map(|r| (r.received_at, r.id))
+    } else {
+        None
+    };
+    Ok(EventPage {
+        rows,
+        next,
+        search_window,
+    })
+}
+
+/// One event with its payload, headers and deliveries.
+#[server]
+pub async fn get_event(id: i64) -> Result<Option<EventDetail>, ServerFnError> {
+    store()
+        .event_detail(id)
+        .await
+        .map_err(unavailable("loading the event"))
+}
+
+/// Replays an event to every endpoint subscribed to its type; says how many.
+#[server]
+pub async fn replay_event(event_id: i64) -> Result<String, ServerFnError> {
+    let store = store();
+    let now = hookyard_core::time::now_ms();
+    let event = store
+        .event_detail(event_id)
+        .await
+        .map_err(unavailable("replaying"))?
+        .ok_or_else(|| ServerFnError::new(format!("Event {event_id} does not exist.")))?;
+    let source = store
+        .source_by_slug(&event.row.source)
+        .await
+        .map_err(unavailable("replaying"))?
+        .ok_or_else(|| ServerFnError::new("The event's source no longer exists."))?;
+    let endpoints = store.endpoints().await.map_err(unavailable("replaying"))?;
+    let targets: Vec<i64> = hookyard_core::delivery::subscribers(
+        endpoints.iter().map(|r| &r.endpoint),
+        source.id,
+        &event.row.event_type,
+    );
+    if targets.is_empty() {
+        return Ok(
+            "No enabled or paused endpoint subscribes to this event type; nothing was replayed."
+                .into(),
+        );
+    }
+    let n = store
+        .replay_event(event_id, &targets, DASHBOARD_ACTOR, now)
+        .await
+        .map_err(unavailable("replaying"))?;
+    Ok(format!(
+        "Replayed to {n} endpoint{}: new deliveries are queued.",
+        if n == 1 { "" } else { "s" }
+    ))
+}
+
+/// Makes one delivery due now.
+#[server]
+pub async fn retry_delivery(delivery_id: i64) -> Result<String, ServerFnError> {
+    let changed = store()
+        .retry_delivery_now(delivery_id, DASHBOARD_ACTOR, hookyard_core::time::now_ms())
+        .await
+        .map_err(unavailable("retrying"))?;
+    Ok(if changed {
+        format!("Delivery {delivery_id} will be retried now.")
+    } else {
+        format!("Delivery {delivery_id} is in flight or held; it was not changed.")
+    })
+}
+
+/// Failing deliveries grouped by endpoint and error.
+#[server]
+pub async fn list_failures() -> Result<Vec<FailureGroup>, ServerFnError> {
+    store()
+        .failure_groups()
+        .await
+        .map_err(unavailable("listing failures"))
+}
+
+/// Every endpoint (without secrets).
+#[server]
+pub async fn list_endpoints() -> Result<Vec<Endpoint>, ServerFnError> {
+    Ok(store()
+        .endpoints()
+        .await
+        .map_err(unavailable("listing endpoints"))?
+        .into_iter()
+        .map(|r| r.endpoint)
+        .collect())
+}
+
+/// Pauses, resumes (enables) or disables an endpoint.
+#[server]
+pub async fn set_endpoint_state(id: i64, state: String) -> Result<String, ServerFnError> {
+    let (target, reason, done) = match state.as_str() {
+        "paused" => (
+            "paused",
+            "paused from the dashboard",
+            "paused: new deliveries are held",
+        ),
+        "enabled" => (
+            "enabled",
+            "",
+            "resumed: held deliveries are released in order",
+        ),
+        "disabled" => (
+            "disabled",
+            "disabled from the dashboard",
+            "disabled: no new deliveries",
+        ),
+        _ => return Err(ServerFnError::new(format!("Unknown state {state:?}."))),
+    };
+    store()
+        .set_endpoint_state(
+            id,
+            target,
+            reason,
+            DASHBOARD_ACTOR,
+            hookyard_core::time::now_ms(),
+        )
+        .await
+        .map_err(unavailable("changing the endpoint"))?;
+    Ok(format!("Endpoint {id} {done}."))
+}
+
+/// A rejection with its explanation in sentences.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RejectionView {
+    pub source: String,
+    pub reason: String,
+    pub received_at: i64,
+    pub body_size: i64,
+    pub explanation: Vec<String>,
+}
+
+/// The Sources page: sources, the base URL senders should use, recent rejections.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourcesPage {
+    pub base_url: String,
+    pub sources: Vec<SourceSummary>,
+    pub rejections: Vec<RejectionView>,
+}
+
+#[server]
+pub async fn list_sources() -> Result<SourcesPage, ServerFnError> {
+    let store = store();
+    let now = hookyard_core::time::now_ms();
+    let sources = store
+        .list_sources(now)
+        .await
+        .map_err(unavailable("listing sources"))?;
+    let rejections = store
+        .recent_rejections(50)
+        .await
+        .map_err(unavailable("listing rejections"))?
+        .into_iter()
+        .map(|r| {
+            let detail: serde_json::Value = serde_json::from_str(&r.detail).unwrap_or_default();
+            let diagnosis = serde_json::from_value(detail["diagnosis"].clone()).unwrap_or_default();
+            let mut explanation = hookyard_core::ingest::diagnose::explain(&r.reason, &diagnosis);
+            if explanation.is_empty() {
+                explanation
+                    .push(hookyard_core::ingest::diagnose::reason_text(&r.reason).to_string());
+            }
+            RejectionView {
+                source: r.source_slug,
+                reason: r.reason,
+                received_at: r.received_at,
+                body_size: r.body_size,
+                explanation,
+            }
+        })
+        .collect();
+    let headers: http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:3000");
+    Ok(SourcesPage {
+        base_url: format!("http://{host}"),
+        sources,
+        rejections,
+    })
 }

@@ -8,7 +8,7 @@ use leptos_router::{
 };
 
 use crate::components::ThemeToggle;
-use crate::pages::{NotFound, Overview, Upcoming};
+use crate::pages::{Endpoints, Event, Events, Failures, NotFound, Overview, Sources, Upcoming};
 
 /// Applies the saved theme before the first paint, so a dark-theme user never sees a flash of
 /// light. Runs before hydration; the toggle keeps `localStorage` and this attribute in step.
@@ -123,7 +123,7 @@ pub fn App() -> impl IntoView {
                             .map(|item| {
                                 view! {
                                     <li>
-                                        <A href=item.href exact=true>
+                                        <A href=item.href exact={item.href == "/"}>
                                             <span class="nav-icon" aria-hidden="true">{item.icon}</span>
                                             <span>{item.label}</span>
                                         </A>
@@ -136,11 +136,12 @@ pub fn App() -> impl IntoView {
                 <main class="content" id="main">
                     <Routes fallback=|| view! { <NotFound /> }>
                         <Route path=path!("/") view=Overview />
-                        <Route path=path!("/events") view=|| view! { <Upcoming href="/events" /> } />
-                        <Route path=path!("/failures") view=|| view! { <Upcoming href="/failures" /> } />
-                        <Route path=path!("/endpoints") view=|| view! { <Upcoming href="/endpoints" /> } />
+                        <Route path=path!("/events") view=Events />
+                        <Route path=path!("/events/:id") view=Event />
+                        <Route path=path!("/failures") view=Failures />
+                        <Route path=path!("/endpoints") view=Endpoints />
                         <Route path=path!("/event-types") view=|| view! { <Upcoming href="/event-types" /> } />
-                        <Route path=path!("/sources") view=|| view! { <Upcoming href="/sources" /> } />
+                        <Route path=path!("/sources") view=Sources />
                         <Route path=path!("/payments") view=|| view! { <Upcoming href="/payments" /> } />
                         <Route path=path!("/audit") view=|| view! { <Upcoming href="/audit" /> } />
                         <Route path=path!("/users") view=|| view! { <Upcoming href="/users" /> } />

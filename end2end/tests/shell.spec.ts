@@ -14,7 +14,7 @@ test("the shell hydrates and the theme toggle works and persists", async ({ page
   await page.emulateMedia({ colorScheme: "light" });
   await page.goto("/");
   await expect(page).toHaveTitle("Overview · Hookyard");
-  await expect(page.getByRole("heading", { name: "No events yet" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
   await waitForHydration(page);
 
   const html = page.locator("html");

@@ -43,8 +43,8 @@ CREATE TABLE deliveries (
     created_at        BIGINT  NOT NULL,
     updated_at        BIGINT  NOT NULL
 );
-CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
-CREATE INDEX deliveries_by_endpoint ON deliveries(endpoint_id, status);
+CREATE INDEX deliveries_due ON deliveries(endpoint_id, status, next_attempt_at);
+CREATE INDEX deliveries_leases ON deliveries(status, lease_expires_at);
 CREATE INDEX deliveries_by_event ON deliveries(event_id);
 
 CREATE TABLE attempts (

@@ -1,9 +1,19 @@
 //! One module per dashboard page.
 
+mod endpoints;
+mod event;
+mod events;
+mod failures;
 mod not_found;
 mod overview;
+mod sources;
 mod upcoming;
 
+pub use endpoints::Endpoints;
+pub use event::Event;
+pub use events::Events;
+pub use failures::Failures;
 pub use not_found::NotFound;
 pub use overview::Overview;
+pub use sources::Sources;
 pub use upcoming::Upcoming;

@@ -12,33 +12,9 @@ struct Plan {
 
 const PLANS: &[Plan] = &[
     Plan {
-        href: "/events",
-        title: "Events",
-        what: "Every accepted event with filters by source, type, delivery status, time and \
-               any value inside the payload, and a live tail.",
-    },
-    Plan {
-        href: "/failures",
-        title: "Failures",
-        what: "Failing and retrying deliveries grouped by endpoint and error, with retry now, \
-               bulk replay with a preview count, and cancel.",
-    },
-    Plan {
-        href: "/endpoints",
-        title: "Endpoints",
-        what: "Handler endpoints with their health, subscribed event types, pause and resume, \
-               secret rotation and test events.",
-    },
-    Plan {
         href: "/event-types",
         title: "Event types",
         what: "Every event type seen: how often, when last, a sample, and who subscribes.",
-    },
-    Plan {
-        href: "/sources",
-        title: "Sources",
-        what: "Inbound URLs to paste into your providers, their signing secrets and limits, \
-               and recent rejected requests with the reason.",
     },
     Plan {
         href: "/payments",

@@ -164,3 +164,83 @@ pub struct BulkReplay {
     pub actor: String,
     pub created_at: i64,
 }
+
+/// Filters of the Events page (all optional; they combine with AND).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventFilter {
+    /// Source slug.
+    pub source: Option<String>,
+    /// Exact type, or a prefix pattern like `charge.*`.
+    pub event_type: Option<String>,
+    /// Events with at least one delivery in this status.
+    pub delivery_status: Option<String>,
+    /// The provider's event id or object id (exact).
+    pub provider_id: Option<String>,
+    /// Bytes that must appear in the payload.
+    pub search: Option<String>,
+    /// Received at or after (ms).
+    pub from: Option<i64>,
+    /// Received before (ms).
+    pub to: Option<i64>,
+    /// Keyset cursor: continue after this (received_at, id).
+    pub before: Option<(i64, i64)>,
+}
+
+/// One row of the Events page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub id: i64,
+    pub source: String,
+    pub provider_event_id: String,
+    pub event_type: String,
+    pub received_at: i64,
+    pub livemode: Option<bool>,
+    pub duplicate_count: i64,
+    pub deliveries_total: i64,
+    pub deliveries_succeeded: i64,
+    pub deliveries_failing: i64,
+    pub deliveries_pending: i64,
+}
+
+/// Everything the event detail page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventDetail {
+    pub row: EventRow,
+    pub scheme: String,
+    /// The body as text (lossy UTF-8); None once retention purged it.
+    pub body: Option<String>,
+    pub body_size: i64,
+    pub headers: Vec<(String, String)>,
+    pub verified_secret_id: Option<i64>,
+    pub object_id: Option<String>,
+    pub object_type: Option<String>,
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
+    pub customer: Option<String>,
+    pub status: Option<String>,
+    pub last_duplicate_at: Option<i64>,
+    pub deliveries: Vec<DeliveryDetail>,
+}
+
+/// A delivery with its endpoint's name and its attempts, oldest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryDetail {
+    pub delivery: Delivery,
+    pub endpoint_name: String,
+    pub endpoint_url: String,
+    pub attempts: Vec<Attempt>,
+}
+
+/// Failing deliveries of one endpoint, grouped by their last error.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FailureGroup {
+    pub endpoint_id: i64,
+    pub endpoint_name: String,
+    pub endpoint_state: String,
+    pub error: String,
+    pub retrying: i64,
+    pub failed: i64,
+    pub next_attempt_at: Option<i64>,
+    pub latest_delivery_id: i64,
+    pub latest_event_id: i64,
+}

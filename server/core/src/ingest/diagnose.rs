@@ -95,6 +95,28 @@ fn reencoded_body_matches(
         .any(|variant| matching_secret(scheme, secrets, claim, &variant).is_some())
 }
 
+/// A reason code in words, for refusals that need no further explanation.
+pub fn reason_text(reason: &str) -> &'static str {
+    match reason {
+        "unknown_source" => "No source has this slug: check the URL configured at the sender.",
+        "body_too_large" => "The body is larger than this source's limit.",
+        "invalid_json" => "The signature was valid but the body is not JSON.",
+        "missing_event_id" => {
+            "The signature was valid but the event has no id where this scheme expects one."
+        }
+        "missing_event_type" => {
+            "The signature was valid but the event has no type where this scheme expects one."
+        }
+        "malformed_signature_header" => "The signature header could not be read.",
+        "no_supported_signature" => "Only signature versions Hookyard does not accept were sent.",
+        "invalid_timestamp" => "The signed timestamp is not a number.",
+        "signature_mismatch" => "No configured secret produces this signature.",
+        "timestamp_out_of_tolerance" => "The signed timestamp is too far from the server's clock.",
+        "missing_signature_header" => "A header the scheme needs is missing.",
+        _ => "Refused.",
+    }
+}
+
 /// The diagnosis as sentences for people, most useful first.
 pub fn explain(reason: &str, d: &Diagnosis) -> Vec<String> {
     let mut out = Vec::new();

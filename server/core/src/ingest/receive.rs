@@ -136,15 +136,17 @@ impl Ingestor {
                 list
             }
         };
+        let ids = crate::delivery::subscribers(
+            endpoints.iter().map(|r| &r.endpoint),
+            source_id,
+            event_type,
+        );
         Ok(endpoints
             .iter()
-            .map(|r| &r.endpoint)
-            .filter(|e| e.state != "disabled")
-            .filter(|e| e.source_id.is_none_or(|s| s == source_id))
-            .filter(|e| crate::delivery::pattern::any_matches(&e.patterns, event_type))
-            .map(|e| FanoutTarget {
-                endpoint_id: e.id,
-                held: e.state == "paused",
+            .filter(|r| ids.contains(&r.endpoint.id))
+            .map(|r| FanoutTarget {
+                endpoint_id: r.endpoint.id,
+                held: r.endpoint.state == "paused",
             })
             .collect())
     }

@@ -159,43 +159,59 @@ macro_rules! delivery_queries {
             now_ms: i64,
             limit: i64,
         ) -> Result<Vec<Claimed>, StoreError> {
-            // Due: pending/retrying whose time has come, or in flight under an expired lease
-            // (its worker died). At most max_in_flight per endpoint, counting those in flight.
-            let sql = format!(
-                "UPDATE deliveries SET status = 'in_flight', lease_owner = $1, updated_at = $2, \
-                   lease_expires_at = $2 + 10000 + (SELECT e.timeout_ms FROM endpoints e WHERE e.id = deliveries.endpoint_id) \
-                 WHERE id IN ( \
-                   SELECT id FROM deliveries WHERE id IN ( \
-                     SELECT c.id FROM ( \
-                       SELECT d.id, d.endpoint_id, d.next_attempt_at, ROW_NUMBER() OVER \
-                         (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rn \
-                       FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id \
-                       WHERE e.state = 'enabled' AND ( \
-                         (d.status IN ('pending', 'retrying') AND d.next_attempt_at <= $2) \
-                         OR (d.status = 'in_flight' AND d.lease_expires_at <= $2)) \
-                     ) c JOIN endpoints e ON e.id = c.endpoint_id \
-                     WHERE c.rn <= e.max_in_flight - (SELECT COUNT(*) FROM deliveries b \
-                       WHERE b.endpoint_id = c.endpoint_id AND b.status = 'in_flight' AND b.lease_expires_at > $2) \
-                     ORDER BY c.next_attempt_at, c.id LIMIT $3 \
-                   ) AND (status IN ('pending', 'retrying') OR (status = 'in_flight' AND lease_expires_at <= $2)) \
-                   {} \
-                 ) RETURNING id, event_id, endpoint_id, attempts, next_trigger, next_actor",
+            // Leases of a dead worker expire: those deliveries become due again.
+            sqlx::query(
+                "UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL, \
+                 next_attempt_at = $1, updated_at = $1 WHERE status = 'in_flight' AND lease_expires_at <= $1",
+            )
+            .bind(now_ms)
+            .execute(pool)
+            .await?;
+            // Each enabled endpoint gets at most its free in-flight slots, so one slow
+            // endpoint's backlog never takes the places of another's deliveries.
+            let capacity: Vec<(i64, i64, i64)> = sqlx::query_as(
+                "SELECT e.id, e.max_in_flight - COALESCE(f.n, 0), e.timeout_ms FROM endpoints e \
+                 LEFT JOIN (SELECT endpoint_id, COUNT(*) AS n FROM deliveries WHERE status = 'in_flight' \
+                            GROUP BY endpoint_id) f ON f.endpoint_id = e.id \
+                 WHERE e.state = 'enabled' ORDER BY e.id",
+            )
+            .fetch_all(pool)
+            .await?;
+            let claim_sql = format!(
+                "UPDATE deliveries SET status = 'in_flight', lease_owner = $1, updated_at = $2, lease_expires_at = $3 \
+                 WHERE id IN (SELECT id FROM deliveries WHERE endpoint_id = $4 AND status IN ('pending', 'retrying') \
+                   AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $5 {}) \
+                 AND status IN ('pending', 'retrying') \
+                 RETURNING id, event_id, endpoint_id, attempts, next_trigger, next_actor",
                 $skip_locked
             );
-            let rows = sqlx::query(&sql).bind(owner).bind(now_ms).bind(limit).fetch_all(pool).await?;
-            rows.into_iter()
-                .map(|r| {
-                    Ok(Claimed {
+            let mut claimed = Vec::new();
+            for (endpoint_id, free, timeout_ms) in capacity {
+                let take = free.min(limit - claimed.len() as i64);
+                if take <= 0 {
+                    continue;
+                }
+                let rows = sqlx::query(&claim_sql)
+                    .bind(owner)
+                    .bind(now_ms)
+                    .bind(now_ms + timeout_ms + 10_000)
+                    .bind(endpoint_id)
+                    .bind(take)
+                    .fetch_all(pool)
+                    .await?;
+                for r in rows {
+                    claimed.push(Claimed {
                         delivery_id: r.try_get("id")?,
                         event_id: r.try_get("event_id")?,
                         endpoint_id: r.try_get("endpoint_id")?,
                         attempts: r.try_get("attempts")?,
                         trigger: r.try_get("next_trigger")?,
                         actor: r.try_get("next_actor")?,
-                    })
-                })
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(StoreError::from)
+                    });
+                }
+            }
+            // Oldest first, across endpoints.
+            Ok(claimed)
         }
 
         /// Records finished attempts and moves each delivery on, in one transaction.

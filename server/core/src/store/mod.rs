@@ -6,6 +6,7 @@ mod deliveries;
 mod postgres;
 mod sqlite;
 pub mod testing;
+mod views;
 
 use std::sync::Arc;
 
@@ -14,8 +15,8 @@ use async_trait::async_trait;
 use crate::ingest::extract::Extracted;
 use crate::ingest::scheme::{Scheme, SchemeConfig};
 use crate::model::{
-    Attempt, Backend, BulkReplay, Delivery, HourBucket, Overview, RejectionSummary, ReplayFilter,
-    SourceSummary,
+    Attempt, Backend, BulkReplay, Delivery, EventDetail, EventFilter, EventRow, FailureGroup,
+    HourBucket, Overview, RejectionSummary, ReplayFilter, SourceSummary,
 };
 use crate::time::HOUR_MS;
 
@@ -195,12 +196,23 @@ pub trait Store: Send + Sync + 'static {
         &self,
         limit: i64,
     ) -> Result<Vec<(i64, String, String, String, String)>, StoreError>;
+
+    /// The Events page: newest first, after the filter's cursor.
+    async fn list_events(
+        &self,
+        filter: &EventFilter,
+        limit: i64,
+    ) -> Result<Vec<EventRow>, StoreError>;
+    /// An event with payload, headers, deliveries and attempts.
+    async fn event_detail(&self, id: i64) -> Result<Option<EventDetail>, StoreError>;
+    /// Retrying and failed deliveries grouped by endpoint and error.
+    async fn failure_groups(&self) -> Result<Vec<FailureGroup>, StoreError>;
 }
 
 /// Implements [`Store`] for a backend by delegating to its query module (`$q`), which holds
 /// the shared queries of `common.rs` plus anything written for that database alone.
 macro_rules! impl_store {
-    ($ty:ty, $q:ident, $d:ident, $backend:expr, $migrator:expr) => {
+    ($ty:ty, $q:ident, $d:ident, $v:ident, $backend:expr, $migrator:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $ty {
             fn backend(&self) -> $crate::model::Backend {
@@ -428,6 +440,22 @@ macro_rules! impl_store {
                 limit: i64,
             ) -> Result<Vec<(i64, String, String, String, String)>, StoreError> {
                 $d::audit_entries(&self.pool, limit).await
+            }
+            async fn list_events(
+                &self,
+                filter: &$crate::model::EventFilter,
+                limit: i64,
+            ) -> Result<Vec<$crate::model::EventRow>, StoreError> {
+                $v::list_events(&self.pool, filter, limit).await
+            }
+            async fn event_detail(
+                &self,
+                id: i64,
+            ) -> Result<Option<$crate::model::EventDetail>, StoreError> {
+                $v::event_detail(&self.pool, id).await
+            }
+            async fn failure_groups(&self) -> Result<Vec<$crate::model::FailureGroup>, StoreError> {
+                $v::failure_groups(&self.pool).await
             }
         }
     };

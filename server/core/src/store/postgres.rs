@@ -40,11 +40,13 @@ impl PostgresStore {
 
 use super::common::postgres as queries;
 use super::deliveries::postgres as delivery_queries;
+use super::views::postgres as view_queries;
 
 impl_store!(
     PostgresStore,
     queries,
     delivery_queries,
+    view_queries,
     Backend::Postgres,
     MIGRATOR
 );

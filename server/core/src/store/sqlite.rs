@@ -56,11 +56,13 @@ impl SqliteStore {
 
 use super::common::sqlite as queries;
 use super::deliveries::sqlite as delivery_queries;
+use super::views::sqlite as view_queries;
 
 impl_store!(
     SqliteStore,
     queries,
     delivery_queries,
+    view_queries,
     Backend::Sqlite,
     MIGRATOR
 );

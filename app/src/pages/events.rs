@@ -1,0 +1,248 @@
+//! Events: every accepted webhook, newest first, with filters that live in the URL.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::{list_events, EventPage, EventQuery};
+use crate::components::{ModeBadge, Time};
+
+/// The filters of the current URL.
+fn query_from_url(q: &leptos_router::params::ParamsMap) -> EventQuery {
+    let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
+    EventQuery {
+        source: get("source"),
+        event_type: get("type"),
+        status: get("status"),
+        id: get("id"),
+        q: get("q"),
+        range: get("range"),
+        before: get("before"),
+    }
+}
+
+/// The URL of the same filters, on another page (or the first, with `before: None`).
+fn url_with(query: &EventQuery, before: Option<String>) -> String {
+    let pairs = [
+        ("source", &query.source),
+        ("type", &query.event_type),
+        ("status", &query.status),
+        ("id", &query.id),
+        ("q", &query.q),
+        ("range", &query.range),
+        ("before", &before),
+    ];
+    let encoded: Vec<String> = pairs
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v))))
+        .collect();
+    if encoded.is_empty() {
+        "/events".into()
+    } else {
+        format!("/events?{}", encoded.join("&"))
+    }
+}
+
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'*' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+pub fn Events() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| query_from_url(&params.read()));
+    let page = Resource::new(move || query.get(), list_events);
+    view! {
+        <Title text="Events" />
+        <header class="page-header">
+            <h1>"Events"</h1>
+            <p class="subtitle">"Every accepted webhook, newest first. Times in UTC."</p>
+        </header>
+        <FilterForm query=query />
+        <Suspense fallback=|| view! { <p class="loading">"Loading events…"</p> }>
+            {move || {
+                page.get()
+                    .map(|result| match result {
+                        Ok(page) => view! { <EventTable page query=query.get() /> }.into_any(),
+                        Err(err) => {
+                            view! {
+                                <div class="alert alert-error" role="alert">
+                                    <strong>"Could not load events. "</strong>
+                                    {err.to_string()}
+                                </div>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+/// A plain GET form: works before hydration, and every filter ends up in the URL.
+#[component]
+fn FilterForm(query: Memo<EventQuery>) -> impl IntoView {
+    let value = move |f: fn(&EventQuery) -> &Option<String>| {
+        move || f(&query.get()).clone().unwrap_or_default()
+    };
+    let selected =
+        move |option: &'static str| move || query.get().status.as_deref() == Some(option);
+    let range_is =
+        move |option: &'static str| move || query.get().range.as_deref().unwrap_or("") == option;
+    view! {
+        <form class="filters card" method="get" action="/events" role="search">
+            <label>
+                <span>"Type"</span>
+                <input name="type" placeholder="charge.* or invoice.paid" value=value(|q| &q.event_type) />
+            </label>
+            <label>
+                <span>"Source"</span>
+                <input name="source" placeholder="stripe" value=value(|q| &q.source) />
+            </label>
+            <label>
+                <span>"Provider or object id"</span>
+                <input name="id" placeholder="evt_… or pi_…" value=value(|q| &q.id) />
+            </label>
+            <label class="grow">
+                <span>"Search in payloads"</span>
+                <input name="q" type="search" placeholder="any value, e.g. cus_9Yx or order-6735" value=value(|q| &q.q) />
+            </label>
+            <label>
+                <span>"Deliveries"</span>
+                <select name="status">
+                    <option value="">"any"</option>
+                    <option value="failed" selected=selected("failed")>"failed"</option>
+                    <option value="retrying" selected=selected("retrying")>"retrying"</option>
+                    <option value="pending" selected=selected("pending")>"pending"</option>
+                    <option value="held" selected=selected("held")>"held"</option>
+                    <option value="succeeded" selected=selected("succeeded")>"succeeded"</option>
+                </select>
+            </label>
+            <label>
+                <span>"Received"</span>
+                <select name="range">
+                    <option value="" selected=range_is("")>"any time"</option>
+                    <option value="1h" selected=range_is("1h")>"last hour"</option>
+                    <option value="24h" selected=range_is("24h")>"last 24 hours"</option>
+                    <option value="7d" selected=range_is("7d")>"last 7 days"</option>
+                    <option value="30d" selected=range_is("30d")>"last 30 days"</option>
+                </select>
+            </label>
+            <div class="filter-actions">
+                <button class="button" type="submit">"Filter"</button>
+                <a class="button button-quiet" href="/events">"Clear"</a>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn EventTable(page: EventPage, query: EventQuery) -> impl IntoView {
+    let filtered = query != EventQuery::default();
+    let next = page
+        .next
+        .map(|(at, id)| url_with(&query, Some(format!("{at}_{id}"))));
+    let first = query.before.is_some().then(|| url_with(&query, None));
+    let note = page.search_window.map(|w| {
+        view! { <p class="muted">"Payload search looks at " {w} "; choose a time range to search further back."</p> }
+    });
+    if page.rows.is_empty() {
+        return view! {
+            {note}
+            <section class="card empty-state">
+                <h2>{if filtered { "No events match these filters" } else { "No events yet" }}</h2>
+                <p>
+                    {if filtered {
+                        "Loosen a filter or clear them all."
+                    } else {
+                        "Events appear here as soon as a provider sends one. Try: hookyard send --source stripe"
+                    }}
+                </p>
+            </section>
+        }
+            .into_any();
+    }
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|r| {
+            let href = format!("/events/{}", r.id);
+            view! {
+                <tr>
+                    <td class="nowrap"><a href=href.clone()><Time ms=r.received_at /></a></td>
+                    <td>{r.source}</td>
+                    <td><a href=href class="event-type">{r.event_type}</a> " " <ModeBadge livemode=r.livemode /></td>
+                    <td class="mono ellipsis" title=r.provider_event_id.clone()>{r.provider_event_id.clone()}</td>
+                    <td><DeliverySummary total=r.deliveries_total ok=r.deliveries_succeeded failing=r.deliveries_failing waiting=r.deliveries_pending /></td>
+                    <td class="num">{(r.duplicate_count > 0).then(|| r.duplicate_count.to_string())}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        {note}
+        <div class="table-wrap card">
+            <table class="data">
+                <thead>
+                    <tr>
+                        <th>"Received"</th>
+                        <th>"Source"</th>
+                        <th>"Type"</th>
+                        <th>"Provider id"</th>
+                        <th>"Deliveries"</th>
+                        <th class="num" title="Repeated deliveries of the same event, answered 200 and not stored again">"Dupes"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="Pages">
+            {first.map(|href| view! { <a class="button button-quiet" href=href>"← Newest"</a> })}
+            {next.map(|href| view! { <a class="button button-quiet" href=href>"Older →"</a> })}
+        </nav>
+    }
+        .into_any()
+}
+
+/// "2/3 delivered · 1 failing", in words and colours.
+#[component]
+fn DeliverySummary(total: i64, ok: i64, failing: i64, waiting: i64) -> impl IntoView {
+    if total == 0 {
+        return view! { <span class="muted">"no endpoint"</span> }.into_any();
+    }
+    view! {
+        <span class="delivery-summary">
+            <span class=if ok == total { "badge badge-ok" } else { "badge badge-neutral" }>{format!("{ok}/{total} delivered")}</span>
+            {(failing > 0).then(|| view! { " " <span class="badge badge-bad">{format!("{failing} failing")}</span> })}
+            {(waiting > 0).then(|| view! { " " <span class="badge badge-warn">{format!("{waiting} waiting")}</span> })}
+        </span>
+    }
+        .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_keep_filters_and_encode_values() {
+        let q = EventQuery {
+            event_type: Some("charge.*".into()),
+            q: Some("a b&c".into()),
+            ..Default::default()
+        };
+        assert_eq!(url_with(&q, None), "/events?type=charge.*&q=a%20b%26c");
+        assert_eq!(
+            url_with(&q, Some("5_7".into())),
+            "/events?type=charge.*&q=a%20b%26c&before=5_7"
+        );
+        assert_eq!(url_with(&EventQuery::default(), None), "/events");
+    }
+}

@@ -1,0 +1,154 @@
+import { test, expect, Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import * as http from "node:http";
+import Stripe from "stripe";
+
+// Real data through the real paths: sources and endpoints from the CLI, events signed by
+// Stripe's own library and POSTed to /hooks, deliveries to a real HTTP handler.
+const bin = process.env.HOOKYARD_E2E_BIN!;
+const db = process.env.HOOKYARD_E2E_DB!;
+const base = process.env.HOOKYARD_E2E_BASE!;
+const secret = "whsec_e2e_dashboard_secret";
+const stripe = new Stripe("sk_test_unused");
+
+function hookyard(...args: string[]): string {
+  return execFileSync(bin, args, { env: { ...process.env, DATABASE_URL: db, HOOKYARD_LOG: "warn" } }).toString();
+}
+
+async function send(event: object, signWith = secret): Promise<Response> {
+  const payload = JSON.stringify(event);
+  const header = stripe.webhooks.generateTestHeaderString({ payload, secret: signWith });
+  return fetch(`${base}/hooks/shop`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "stripe-signature": header },
+    body: payload,
+  });
+}
+
+let received = 0;
+let handler: http.Server;
+
+test.beforeAll(async () => {
+  handler = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      received++;
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise<void>((r) => handler.listen(0, "127.0.0.1", () => r()));
+  const port = (handler.address() as any).port;
+  hookyard("source", "add", "--slug", "shop", "--scheme", "stripe", "--secret", secret, "--name", "Shop (Stripe)");
+  hookyard("endpoint", "add", "--name", "fulfilment", "--url", `http://127.0.0.1:${port}/hooks`, "--events", "payment_intent.*,charge.*");
+  const created = Math.floor(Date.now() / 1000);
+  for (const [id, type, extra] of [
+    ["evt_e2e_1", "payment_intent.succeeded", { order: "order-6735" }],
+    ["evt_e2e_2", "charge.refunded", { order: "order-1111" }],
+    ["evt_e2e_3", "invoice.paid", { order: "order-2222" }],
+  ] as const) {
+    const res = await send({
+      id, type, object: "event", livemode: false, created, api_version: "2024-06-20",
+      data: { object: { id: `pi_${id}`, object: "payment_intent", amount: 2000, currency: "usd", metadata: extra } },
+    });
+    expect(res.status).toBe(200);
+  }
+  // A refused request, to be explained on the Sources page.
+  expect((await send({ id: "evt_bad", type: "x" }, "whsec_wrong")).status).toBe(400);
+});
+
+test.afterAll(() => handler.close());
+
+async function hydrated(page: Page) {
+  await expect(page.locator("button.theme-toggle[data-ready=true]")).toBeVisible();
+}
+
+async function screenshots(page: Page, name: string) {
+  for (const [label, width] of [["desktop", 1280], ["mobile", 390]] as const) {
+    await page.setViewportSize({ width, height: label === "desktop" ? 900 : 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, `${name} overflows sideways at ${width}px`).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: `screenshots/${name}-${label}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+test("events: filter by type and by a value inside the payload", async ({ page }) => {
+  await page.goto("/events");
+  const rows = page.locator("table.data tbody tr");
+  await expect(rows).toHaveCount(3);
+  await screenshots(page, "events");
+
+  await page.getByLabel("Type").fill("charge.*");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/type=charge\.\*/);
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText("charge.refunded");
+
+  await page.goto("/events");
+  await page.getByLabel("Search in payloads").fill("order-6735");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText("payment_intent.succeeded");
+  await expect(page.getByText("Payload search looks at the last 24 hours")).toBeVisible();
+  // The back button returns to the unfiltered list.
+  await page.goBack();
+  await expect(rows).toHaveCount(3);
+});
+
+test("event detail: JSON tree, raw body, delivery, replay", async ({ page }) => {
+  await page.goto("/events?type=payment_intent.succeeded");
+  await page.getByRole("link", { name: "payment_intent.succeeded" }).first().click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("payment_intent.succeeded");
+  await hydrated(page);
+  const tree = page.getByTestId("json-tree");
+  await expect(tree.getByText('"order-6735"')).toBeVisible();
+  // Collapse the data object: its contents disappear; expand again.
+  const data = tree.locator("details").filter({ hasText: "data" }).first();
+  await data.locator("> summary").click();
+  await expect(tree.getByText('"order-6735"')).toBeHidden();
+  await data.locator("> summary").click();
+  await expect(tree.getByText('"order-6735"')).toBeVisible();
+  await expect(tree.locator(".json-key[title='$.data.object.amount']")).toBeVisible();
+  await expect(page.getByText("✓ valid: matched secret")).toBeVisible();
+
+  const delivery = page.locator("article.delivery");
+  await expect(delivery).toHaveCount(1);
+  await expect(delivery.first()).toContainText("fulfilment");
+  await expect(delivery.first().locator(".badge").first()).toHaveText("succeeded", { timeout: 15_000 });
+  await screenshots(page, "event-detail");
+
+  await page.getByRole("button", { name: "Replay to subscribers" }).click();
+  await expect(page.getByRole("status")).toContainText("Replayed to 1 endpoint");
+  await expect(delivery).toHaveCount(2);
+  await expect.poll(() => received, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+});
+
+test("endpoints: pause and resume", async ({ page }) => {
+  await page.goto("/endpoints");
+  await hydrated(page);
+  const row = page.locator("tr", { hasText: "fulfilment" });
+  await expect(row.locator(".badge")).toHaveText("enabled");
+  await row.getByRole("button", { name: "Pause" }).click();
+  await expect(page.getByRole("status")).toContainText("paused: new deliveries are held");
+  await expect(row.locator(".badge")).toHaveText("paused");
+  await screenshots(page, "endpoints");
+  await row.getByRole("button", { name: "Resume" }).click();
+  await expect(row.locator(".badge")).toHaveText("enabled");
+});
+
+test("sources: inbound URL and an explained rejection", async ({ page }) => {
+  await page.goto("/sources");
+  await expect(page.getByTestId("inbound-url")).toHaveText(`${base}/hooks/shop`);
+  const rejection = page.locator("tr", { hasText: "signature_mismatch" });
+  await expect(rejection).toContainText("No configured secret produces this signature");
+  await screenshots(page, "sources");
+});
+
+test("failures page and overview with data", async ({ page }) => {
+  await page.goto("/failures");
+  await expect(page.getByRole("heading", { name: "Nothing is failing" })).toBeVisible();
+  await screenshots(page, "failures");
+  await page.goto("/");
+  await expect(page.locator(".stat").filter({ hasText: "Events stored" })).toContainText("3");
+  await screenshots(page, "overview-with-data");
+});
