@@ -11,7 +11,8 @@ use hookyard_core::store::SharedStore;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::{assets, health, hooks};
 
@@ -80,6 +81,12 @@ pub fn build_router(state: AppState) -> Router {
         )
         .leptos_routes_with_context(&state, routes, provide, move || shell(options.clone()))
         .fallback(not_found)
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            // One span per request (method, path) at info, so failures name their request;
+            // each response is logged at debug (HOOKYARD_LOG=tower_http=debug shows them).
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
+        )
         .with_state(state)
 }

@@ -16,7 +16,7 @@ use hookyard_core::delivery::worker::{self, WorkerConfig, WorkerHandle};
 use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
 use hookyard_core::ingest::signature::sign;
 use hookyard_core::model::{Delivery, ReplayFilter};
-use hookyard_core::store::{testing, NewEndpoint, NewSource, SharedStore};
+use hookyard_core::store::{testing, NewEndpoint, SharedStore};
 use hookyard_core::time::now_ms;
 use hookyard_server::{build_router, AppState};
 
@@ -30,21 +30,7 @@ struct Setup {
 }
 
 async fn setup(store: &SharedStore) -> Setup {
-    store
-        .create_source(
-            &NewSource {
-                slug: "stripe".into(),
-                name: "Stripe".into(),
-                scheme: Scheme::Stripe,
-                config: SchemeConfig::default(),
-                secret: SOURCE_SECRET.into(),
-                tolerance_secs: 300,
-                max_body_bytes: 1 << 20,
-            },
-            now_ms(),
-        )
-        .await
-        .unwrap();
+    common::stripe_source(store, SOURCE_SECRET).await;
     let state = AppState::new(store.clone());
     let config = WorkerConfig {
         poll_interval: Duration::from_millis(50),

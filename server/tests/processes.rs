@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::handler::{self, Log};
 use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
 use hookyard_core::ingest::signature::sign;
-use hookyard_core::store::{testing, NewEndpoint, NewSource, SharedStore};
+use hookyard_core::store::{testing, NewEndpoint, SharedStore};
 use hookyard_core::time::now_ms;
 
 const SECRET: &str = "whsec_process_tests";
@@ -58,21 +58,7 @@ impl Drop for Instance {
 }
 
 async fn prepare(store: &SharedStore, urls: &[String]) {
-    store
-        .create_source(
-            &NewSource {
-                slug: "stripe".into(),
-                name: "Stripe".into(),
-                scheme: Scheme::Stripe,
-                config: SchemeConfig::default(),
-                secret: SECRET.into(),
-                tolerance_secs: 300,
-                max_body_bytes: 1 << 20,
-            },
-            now_ms(),
-        )
-        .await
-        .unwrap();
+    common::stripe_source(store, SECRET).await;
     for url in urls {
         store
             .create_endpoint(

@@ -1,9 +1,13 @@
 //! Pieces shared by several pages.
 
+mod action_result;
+mod copy;
 mod status;
 mod theme_toggle;
 mod time;
 
+pub use action_result::ActionResult;
+pub use copy::CopyButton;
 pub use status::{ModeBadge, StatusBadge};
 pub use theme_toggle::ThemeToggle;
 pub use time::{human_duration, Time};

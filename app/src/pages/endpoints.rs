@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{list_endpoints, SetEndpointState};
-use crate::components::{StatusBadge, Time};
+use crate::components::{ActionResult, StatusBadge, Time};
 
 #[component]
 pub fn Endpoints() -> impl IntoView {
@@ -16,10 +16,7 @@ pub fn Endpoints() -> impl IntoView {
             <h1>"Endpoints"</h1>
             <p class="subtitle">"Your handlers: the event types each receives, and its state."</p>
         </header>
-        {move || set_state.value().get().map(|r| match r {
-            Ok(m) => view! { <div class="alert alert-ok" role="status">{m}</div> }.into_any(),
-            Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-        })}
+        <ActionResult action=set_state />
         <Suspense fallback=|| view! { <p class="loading">"Loading endpoints…"</p> }>
             {move || endpoints.get().map(|result| match result {
                 Ok(list) if list.is_empty() => view! {

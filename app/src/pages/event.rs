@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use serde_json::Value;
 
 use crate::api::{get_event, ReplayEvent, RetryDelivery};
-use crate::components::{human_duration, ModeBadge, StatusBadge, Time};
+use crate::components::{human_duration, ActionResult, CopyButton, ModeBadge, StatusBadge, Time};
 
 #[component]
 pub fn Event() -> impl IntoView {
@@ -66,12 +66,9 @@ fn EventView(
     let verified = detail
         .verified_secret_id
         .map(|id| format!("valid: matched secret #{id}"));
-    let amount = detail.amount.map(|a| {
-        format!(
-            "{} {}",
-            a,
-            detail.currency.clone().unwrap_or_default().to_uppercase()
-        )
+    let amount = detail.amount.map(|a| match &detail.currency {
+        Some(c) => hookyard_core::money::format_minor(a, c),
+        None => format!("{a} (minor units, no currency)"),
     });
     view! {
         <Title text=r.event_type.clone() />
@@ -113,7 +110,7 @@ fn EventView(
                     format!("{} repeat deliveries from the sender (answered 200, not stored again)", r.duplicate_count)
                 }}</dd>
                 {detail.object_id.clone().map(|o| view! { <dt>"Object"</dt><dd class="mono">{o} " " <span class="muted">{detail.object_type.clone()}</span></dd> })}
-                {amount.map(|a| view! { <dt>"Amount"</dt><dd>{a} <span class="muted">" (minor units)"</span></dd> })}
+                {amount.map(|a| view! { <dt>"Amount"</dt><dd>{a}</dd> })}
                 {detail.customer.clone().map(|c| view! { <dt>"Customer"</dt><dd class="mono">{c}</dd> })}
                 {detail.status.clone().map(|s| view! { <dt>"Status"</dt><dd>{s}</dd> })}
             </dl>
@@ -134,6 +131,7 @@ fn EventView(
             })}
             <details class="raw">
                 <summary>"Copy as curl"</summary>
+                <CopyButton text=curl.clone() label="Copy command" />
                 <pre class="code" data-testid="curl">{curl}</pre>
             </details>
         </section>
@@ -158,26 +156,6 @@ fn EventView(
                 detail.deliveries.into_iter().map(|d| view! { <DeliveryCard d retry /> }).collect_view().into_any()
             }}
         </section>
-    }
-}
-
-/// The outcome of the last action, stated plainly next to it.
-#[component]
-fn ActionResult<A>(action: ServerAction<A>) -> impl IntoView
-where
-    A: leptos::server_fn::ServerFn<Output = String> + Clone + Send + Sync + 'static,
-    A::Error: std::fmt::Display + Clone + Send + Sync + 'static,
-{
-    move || {
-        action.value().get().map(|result| match result {
-            Ok(message) => {
-                view! { <div class="alert alert-ok" role="status">{message}</div> }.into_any()
-            }
-            Err(err) => {
-                view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }
-                    .into_any()
-            }
-        })
     }
 }
 
@@ -244,7 +222,7 @@ fn json_node(key: Option<String>, value: &Value, path: String) -> AnyView {
                 .collect_view();
             view! {
                 <details open>
-                    <summary>{label} <span class="json-meta">{format!("{{{} keys}}", map.len())}</span></summary>
+                    <summary>{label} <span class="json-meta">{format!("{{{} {}}}", map.len(), if map.len() == 1 { "key" } else { "keys" })}</span></summary>
                     <ul>{children}</ul>
                 </details>
             }
@@ -258,7 +236,7 @@ fn json_node(key: Option<String>, value: &Value, path: String) -> AnyView {
                 .collect_view();
             view! {
                 <details open>
-                    <summary>{label} <span class="json-meta">{format!("[{} items]", items.len())}</span></summary>
+                    <summary>{label} <span class="json-meta">{format!("[{} {}]", items.len(), if items.len() == 1 { "item" } else { "items" })}</span></summary>
                     <ul>{children}</ul>
                 </details>
             }

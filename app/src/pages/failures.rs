@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{list_failures, RetryDelivery};
-use crate::components::{StatusBadge, Time};
+use crate::components::{ActionResult, StatusBadge, Time};
 
 #[component]
 pub fn Failures() -> impl IntoView {
@@ -16,10 +16,7 @@ pub fn Failures() -> impl IntoView {
             <h1>"Failures"</h1>
             <p class="subtitle">"Deliveries that are retrying or have failed, grouped by endpoint and error."</p>
         </header>
-        {move || retry.value().get().map(|r| match r {
-            Ok(m) => view! { <div class="alert alert-ok" role="status">{m}</div> }.into_any(),
-            Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-        })}
+        <ActionResult action=retry />
         <Suspense fallback=|| view! { <p class="loading">"Loading failures…"</p> }>
             {move || groups.get().map(|result| match result {
                 Ok(groups) if groups.is_empty() => view! {

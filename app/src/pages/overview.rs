@@ -71,7 +71,7 @@ fn Stat(label: &'static str, value: i64, #[prop(optional)] tone: &'static str) -
     view! {
         <div class=format!("stat {tone}")>
             <div class="stat-label">{label}</div>
-            <div class="stat-value">{group_thousands(value)}</div>
+            <div class="stat-value">{hookyard_core::money::group_thousands(value.max(0) as u64)}</div>
         </div>
     }
 }
@@ -172,35 +172,5 @@ fn HourlyChart(buckets: Vec<HourBucket>) -> impl IntoView {
                 <span class="muted">{summary}</span>
             </figcaption>
         </figure>
-    }
-}
-
-/// 1234567 -> "1,234,567".
-fn group_thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::group_thousands;
-
-    #[test]
-    fn groups_digits_by_three() {
-        assert_eq!(group_thousands(0), "0");
-        assert_eq!(group_thousands(999), "999");
-        assert_eq!(group_thousands(1000), "1,000");
-        assert_eq!(group_thousands(1234567), "1,234,567");
-        assert_eq!(group_thousands(-12345), "-12,345");
     }
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::list_sources;
-use crate::components::Time;
+use crate::components::{CopyButton, Time};
 
 #[component]
 pub fn Sources() -> impl IntoView {
@@ -35,7 +35,8 @@ pub fn Sources() -> impl IntoView {
                                     <h2>{s.name.clone()} " " <span class="badge badge-neutral">{s.scheme.clone()}</span></h2>
                                     <div class="inbound">
                                         <span class="muted">"Inbound URL"</span>
-                                        <code data-testid="inbound-url">{url}</code>
+                                        <code data-testid="inbound-url">{url.clone()}</code>
+                                        <CopyButton text=url />
                                     </div>
                                     <p class="muted">
                                         {format!("{} active signing secret{} · timestamp tolerance {} s · body limit {} KiB",

@@ -2,6 +2,7 @@
 //! feature, storage and the rules that act on it.
 
 pub mod model;
+pub mod money;
 
 #[cfg(feature = "server")]
 pub mod delivery;

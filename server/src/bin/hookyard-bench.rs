@@ -178,7 +178,6 @@ async fn start_server(
 async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     let bin = hookyard_bin(&args.hookyard);
     let (db, slug, dir) = prepare_db(&bin, &args.database_url)?;
-    let secret = BENCH_SECRET;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.clients)
         .timeout(Duration::from_secs(30))
@@ -208,20 +207,8 @@ async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
                 } else {
                     Instant::now()
                 };
-                let body = event_body();
-                let now = hookyard_core::time::now_ms() / 1000;
-                let mut req = client.post(&url).header("content-type", "application/json");
-                for (k, v) in sign(
-                    Scheme::Stripe,
-                    &SchemeConfig::default(),
-                    secret,
-                    &body,
-                    now,
-                    "",
-                ) {
-                    req = req.header(k, v);
-                }
-                match req.body(body).send().await {
+                let req = signed_post(&client, &url);
+                match req.send().await {
                     Ok(res) if res.status().is_success() => {
                         let _ = res.bytes().await;
                         acked += 1;
@@ -346,20 +333,8 @@ async fn deliver(args: DeliverArgs) -> anyhow::Result<()> {
         let (client, url) = (client.clone(), url.clone());
         tasks.push(tokio::spawn(async move {
             for _ in 0..per_task {
-                let body = event_body();
-                let now = hookyard_core::time::now_ms() / 1000;
-                let mut req = client.post(&url).header("content-type", "application/json");
-                for (k, v) in sign(
-                    Scheme::Stripe,
-                    &SchemeConfig::default(),
-                    BENCH_SECRET,
-                    &body,
-                    now,
-                    "",
-                ) {
-                    req = req.header(k, v);
-                }
-                let _ = req.body(body).send().await;
+                let req = signed_post(&client, &url);
+                let _ = req.send().await;
             }
         }));
     }
@@ -413,6 +388,24 @@ async fn deliver(args: DeliverArgs) -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(())
+}
+
+/// A POST of a fresh ~1 KiB event, signed as Stripe signs it.
+fn signed_post(client: &reqwest::Client, url: &str) -> reqwest::RequestBuilder {
+    let body = event_body();
+    let now = hookyard_core::time::now_ms() / 1000;
+    let mut req = client.post(url).header("content-type", "application/json");
+    for (k, v) in sign(
+        Scheme::Stripe,
+        &SchemeConfig::default(),
+        BENCH_SECRET,
+        &body,
+        now,
+        "",
+    ) {
+        req = req.header(k, v);
+    }
+    req.body(body)
 }
 
 /// A Stripe-shaped event of about 1 KiB with a fresh id.

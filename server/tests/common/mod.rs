@@ -66,3 +66,23 @@ pub async fn post(
     }
     send(app, req.body(body.into()).expect("request")).await
 }
+
+/// Creates a Stripe-scheme source with slug `stripe` and a 1 MiB body limit.
+pub async fn stripe_source(store: &hookyard_core::store::SharedStore, secret: &str) {
+    use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
+    store
+        .create_source(
+            &hookyard_core::store::NewSource {
+                slug: "stripe".into(),
+                name: "Stripe".into(),
+                scheme: Scheme::Stripe,
+                config: SchemeConfig::default(),
+                secret: secret.into(),
+                tolerance_secs: 300,
+                max_body_bytes: 1 << 20,
+            },
+            hookyard_core::time::now_ms(),
+        )
+        .await
+        .expect("create source");
+}

@@ -222,28 +222,62 @@ macro_rules! delivery_queries {
             disable_after_ms: i64,
         ) -> Result<(), StoreError> {
             let mut tx = pool.begin().await?;
-            for a in results {
-                sqlx::query(
+            // Attempts: multi-row inserts (12 binds a row).
+            for chunk in results.chunks(400) {
+                let mut q = sqlx::QueryBuilder::<Db>::new(
                     "INSERT INTO attempts (delivery_id, number, trigger, actor, started_at, duration_ms, \
-                     request_headers, response_status, response_headers, response_body, error_kind, error_message) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
-                .bind(a.delivery_id)
-                .bind(a.number)
-                .bind(&a.trigger)
-                .bind(&a.actor)
-                .bind(a.started_at)
-                .bind(a.duration_ms)
-                .bind(&a.request_headers)
-                .bind(a.response_status)
-                .bind(&a.response_headers)
-                .bind(a.response_body.as_deref())
-                .bind(&a.error_kind)
-                .bind(&a.error_message)
-                .execute(&mut *tx)
-                .await?;
-                // Only the lease holder moves the delivery on (a lease taken over after
-                // expiry belongs to the new worker).
+                     request_headers, response_status, response_headers, response_body, error_kind, error_message) ",
+                );
+                q.push_values(chunk, |mut row, a| {
+                    row.push_bind(a.delivery_id)
+                        .push_bind(a.number)
+                        .push_bind(a.trigger.clone())
+                        .push_bind(a.actor.clone())
+                        .push_bind(a.started_at)
+                        .push_bind(a.duration_ms)
+                        .push_bind(a.request_headers.clone())
+                        .push_bind(a.response_status)
+                        .push_bind(a.response_headers.clone())
+                        .push_bind(a.response_body.clone())
+                        .push_bind(a.error_kind.clone())
+                        .push_bind(a.error_message.clone());
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            // Successes with the same answer move on in one statement; only the lease holder
+            // moves a delivery on (a lease taken over after expiry belongs to the new worker).
+            let mut succeeded: std::collections::BTreeMap<Option<i64>, Vec<i64>> = Default::default();
+            let mut healthy: std::collections::BTreeSet<i64> = Default::default();
+            for a in results.iter().filter(|a| a.new_status == "succeeded") {
+                succeeded.entry(a.response_status).or_default().push(a.delivery_id);
+                healthy.insert(a.endpoint_id);
+            }
+            let finished = results.iter().map(|a| a.finished_at).max().unwrap_or(0);
+            for (status, ids) in &succeeded {
+                for chunk in ids.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<Db>::new("UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, ");
+                    q.push("next_trigger = 'automatic', next_actor = NULL, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, last_status = ")
+                        .push_bind(*status)
+                        .push(", updated_at = ")
+                        .push_bind(finished)
+                        .push(" WHERE lease_owner = ")
+                        .push_bind(owner.to_string())
+                        .push(" AND id IN (");
+                    let mut list = q.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    q.push(")");
+                    q.build().execute(&mut *tx).await?;
+                }
+            }
+            for endpoint_id in healthy {
+                sqlx::query("UPDATE endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL")
+                    .bind(endpoint_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for a in results.iter().filter(|a| a.new_status != "succeeded") {
                 sqlx::query(
                     "UPDATE deliveries SET status = $2, attempts = $3, next_attempt_at = $4, \
                      next_trigger = 'automatic', next_actor = NULL, lease_owner = NULL, lease_expires_at = NULL, \
@@ -260,13 +294,6 @@ macro_rules! delivery_queries {
                 .bind(owner)
                 .execute(&mut *tx)
                 .await?;
-                if a.new_status == "succeeded" {
-                    sqlx::query("UPDATE endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL")
-                        .bind(a.endpoint_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    continue;
-                }
                 let reason = if a.disable_endpoint {
                     Some(("gone", "the handler answered 410 Gone".to_string()))
                 } else {
