@@ -626,3 +626,68 @@ async fn one_slow_endpoint_does_not_delay_another() {
         s.worker.unwrap().stop().await;
     }
 }
+
+#[tokio::test]
+async fn an_endpoint_failing_past_the_limit_is_disabled_with_its_reason() {
+    for db in testing::all().await {
+        common::stripe_source(&db.store, SOURCE_SECRET).await;
+        let state = AppState::new(db.store.clone());
+        // Disable after 0 ms of failures: the first failure crosses the line.
+        let config = WorkerConfig {
+            poll_interval: Duration::from_millis(50),
+            disable_after: Duration::ZERO,
+            ..WorkerConfig::default()
+        };
+        let worker = worker::spawn(
+            db.store.clone(),
+            config,
+            state.ingestor.deliveries_ready.clone(),
+        );
+        let app = build_router(state);
+        let dead = endpoint(
+            &db.store,
+            &format!("http://127.0.0.1:{}/", handler::closed_port()),
+            &["*"],
+            Some(vec![3600]),
+            1000,
+        )
+        .await;
+        let event_id = ingest(&app, &event("evt_dead", "charge.failed")).await;
+        wait_deliveries(&db.store, event_id, 10, "first failure", |ds| {
+            status_of(ds, dead) == "retrying"
+        })
+        .await;
+        let e = db.store.endpoint(dead).await.unwrap().unwrap().endpoint;
+        assert_eq!(e.state, "disabled", "{}", db.label);
+        assert!(
+            e.state_reason.contains("every delivery failed since"),
+            "{}",
+            e.state_reason
+        );
+        let audit = db.store.audit_entries(10).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|(_, actor, action, target, _)| actor == "hookyard"
+                    && action == "endpoint.auto_disabled"
+                    && *target == format!("endpoint:{dead}")),
+            "{audit:?}"
+        );
+        // Re-enabling clears the failure clock.
+        db.store
+            .set_endpoint_state(dead, "enabled", "", "test", now_ms())
+            .await
+            .unwrap();
+        assert_eq!(
+            db.store
+                .endpoint(dead)
+                .await
+                .unwrap()
+                .unwrap()
+                .endpoint
+                .failing_since,
+            None
+        );
+        worker.stop().await;
+    }
+}

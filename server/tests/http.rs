@@ -177,3 +177,100 @@ async fn assets_are_embedded_compressed_and_revalidated() {
     let missing = get(&app, "/pkg/nope.js", &[]).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn dashboard_pages_render_real_data_without_javascript() {
+    use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
+    use hookyard_core::ingest::signature::sign;
+    use hookyard_core::store::NewEndpoint;
+    for db in testing::all().await {
+        common::stripe_source(&db.store, "whsec_ssr").await;
+        db.store
+            .create_endpoint(
+                &NewEndpoint {
+                    name: "ledger".into(),
+                    url: "http://127.0.0.1:9/never".into(),
+                    description: String::new(),
+                    patterns: vec!["charge.*".into()],
+                    source_id: None,
+                    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+                    headers: vec![],
+                    timeout_ms: 1000,
+                    max_in_flight: 1,
+                    retry_schedule: None,
+                },
+                hookyard_core::time::now_ms(),
+            )
+            .await
+            .unwrap();
+        let app = build_router(AppState::new(db.store.clone()));
+        let body = br#"{"id":"evt_ssr_1","type":"charge.succeeded","livemode":true,"data":{"object":{"id":"ch_ssr","amount":1999,"currency":"eur","metadata":{"ref":"needle-42"}}}}"#;
+        let headers = sign(
+            Scheme::Stripe,
+            &SchemeConfig::default(),
+            "whsec_ssr",
+            body,
+            hookyard_core::time::now_ms() / 1000,
+            "",
+        );
+        let reply = common::post(&app, "/hooks/stripe", &headers, body.to_vec()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        let id = reply.json()["event_id"].as_i64().unwrap();
+
+        let list = get(&app, "/events?q=needle-42", &[]).await.text();
+        assert!(
+            list.contains("charge.succeeded") && list.contains("evt_ssr_1"),
+            "{}: {list}",
+            db.label
+        );
+        assert!(
+            list.contains("0/1 delivered"),
+            "{}: delivery summary",
+            db.label
+        );
+        let none = get(&app, "/events?type=invoice.*", &[]).await.text();
+        assert!(
+            none.contains("No events match these filters"),
+            "{}",
+            db.label
+        );
+
+        let detail = get(&app, &format!("/events/{id}"), &[]).await.text();
+        for needle in [
+            "evt_ssr_1",
+            "19.99 EUR",
+            "needle-42",
+            "ledger",
+            "valid: matched secret",
+            "stripe-signature",
+            "live",
+        ] {
+            assert!(
+                detail.contains(needle),
+                "{}: event page lacks {needle}",
+                db.label
+            );
+        }
+        let missing = get(&app, "/events/999999", &[]).await.text();
+        assert!(missing.contains("No such event"), "{}", db.label);
+
+        assert!(
+            get(&app, "/endpoints", &[])
+                .await
+                .text()
+                .contains("charge.*"),
+            "{}",
+            db.label
+        );
+        let sources = get(&app, "/sources", &[]).await.text();
+        assert!(sources.contains("/hooks/stripe"), "{}", db.label);
+        assert!(
+            get(&app, "/failures", &[])
+                .await
+                .text()
+                .contains("Nothing is failing"),
+            "{}",
+            db.label
+        );
+    }
+}

@@ -80,3 +80,86 @@ async fn unsupported_url_is_refused() {
     };
     assert!(err.contains("unsupported DATABASE_URL"), "{err}");
 }
+
+#[tokio::test]
+async fn sources_are_created_listed_updated_rotated_and_deleted() {
+    use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
+    use hookyard_core::store::{NewSource, SourceChange, StoreError};
+    for db in testing::all().await {
+        let s = &db.store;
+        let new = NewSource {
+            slug: "shop".into(),
+            name: "Shop".into(),
+            scheme: Scheme::Shopify,
+            config: SchemeConfig::default(),
+            secret: "first".into(),
+            tolerance_secs: 300,
+            max_body_bytes: 1024,
+        };
+        s.create_source(&new, 1_000).await.unwrap();
+        assert!(
+            matches!(
+                s.create_source(&new, 1_000).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{}",
+            db.label
+        );
+        s.update_source(
+            "shop",
+            &SourceChange {
+                name: Some("Shop EU".into()),
+                max_body_bytes: Some(4096),
+                ..Default::default()
+            },
+            2_000,
+        )
+        .await
+        .unwrap();
+        s.rotate_source_secret("shop", "second", 10_000, 3_000)
+            .await
+            .unwrap();
+        let record = s.source_by_slug("shop").await.unwrap().unwrap();
+        assert_eq!(
+            (
+                record.name.as_str(),
+                record.max_body_bytes,
+                record.tolerance_secs
+            ),
+            ("Shop EU", 4096, 300)
+        );
+        let secrets: Vec<(&str, Option<i64>)> = record
+            .secrets
+            .iter()
+            .map(|k| (k.secret.as_str(), k.expires_at))
+            .collect();
+        assert_eq!(
+            secrets,
+            vec![("second", None), ("first", Some(10_000))],
+            "{}",
+            db.label
+        );
+        let listed = s.list_sources(5_000).await.unwrap();
+        assert_eq!(
+            (listed.len(), listed[0].active_secrets),
+            (1, 2),
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            s.list_sources(20_000).await.unwrap()[0].active_secrets,
+            1,
+            "expired secret not counted"
+        );
+        assert!(
+            format!("{record:?}").contains("***") && !format!("{record:?}").contains("second"),
+            "secrets never in debug output"
+        );
+        s.delete_source("shop").await.unwrap();
+        assert!(s.source_by_slug("shop").await.unwrap().is_none());
+        assert!(matches!(
+            s.delete_source("shop").await,
+            Err(StoreError::NotFound(_))
+        ));
+    }
+}

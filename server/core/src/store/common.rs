@@ -10,7 +10,7 @@ macro_rules! shared_queries {
         use crate::model::{Overview, RejectionSummary, SourceSummary};
         use crate::store::{
             first_overview_hour, hourly_buckets, NewEvent, NewRejection, NewSource, SecretRecord,
-            SourceRecord, Stored, StoreError,
+            SourceChange, SourceRecord, Stored, StoreError,
         };
         use crate::time::{DAY_MS, HOUR_MS};
 
@@ -164,6 +164,51 @@ macro_rules! shared_queries {
                 })
                 .collect::<Result<_, sqlx::Error>>()
                 .map_err(StoreError::from)
+        }
+
+        pub(crate) async fn update_source(
+            pool: &Pool<Db>,
+            slug: &str,
+            change: &SourceChange,
+            now_ms: i64,
+        ) -> Result<(), StoreError> {
+            let done = sqlx::query(
+                "UPDATE sources SET name = COALESCE($2, name), tolerance_secs = COALESCE($3, tolerance_secs), \
+                 max_body_bytes = COALESCE($4, max_body_bytes), updated_at = $5 WHERE slug = $1",
+            )
+            .bind(slug)
+            .bind(&change.name)
+            .bind(change.tolerance_secs)
+            .bind(change.max_body_bytes)
+            .bind(now_ms)
+            .execute(pool)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound(format!("no source with slug {slug:?}")));
+            }
+            Ok(())
+        }
+
+        /// Deletes a source that has no events (events keep their source for good).
+        pub(crate) async fn delete_source(pool: &Pool<Db>, slug: &str) -> Result<(), StoreError> {
+            let mut tx = pool.begin().await?;
+            let id: Option<i64> = sqlx::query_scalar("SELECT id FROM sources WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let id = id.ok_or_else(|| StoreError::NotFound(format!("no source with slug {slug:?}")))?;
+            let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE source_id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if events > 0 {
+                return Err(StoreError::Conflict(format!(
+                    "source {slug:?} has {events} stored events; it cannot be deleted (rotate its secret to lock senders out)"
+                )));
+            }
+            sqlx::query("DELETE FROM sources WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
         }
 
         pub(crate) async fn rotate_source_secret(

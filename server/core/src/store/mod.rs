@@ -83,6 +83,15 @@ pub trait Store: Send + Sync + 'static {
     async fn list_sources(&self, now_ms: i64) -> Result<Vec<SourceSummary>, StoreError>;
     /// Makes `secret` current; the previous current secret stays valid until
     /// `previous_expires_at`.
+    /// Changes a source's name and limits (fields left `None` stay as they are).
+    async fn update_source(
+        &self,
+        slug: &str,
+        change: &SourceChange,
+        now_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// Deletes a source without events; `Conflict` otherwise.
+    async fn delete_source(&self, slug: &str) -> Result<(), StoreError>;
     async fn rotate_source_secret(
         &self,
         slug: &str,
@@ -249,6 +258,17 @@ macro_rules! impl_store {
                 now_ms: i64,
             ) -> Result<Vec<$crate::model::SourceSummary>, StoreError> {
                 $q::list_sources(&self.pool, now_ms).await
+            }
+            async fn update_source(
+                &self,
+                slug: &str,
+                change: &$crate::store::SourceChange,
+                now_ms: i64,
+            ) -> Result<(), StoreError> {
+                $q::update_source(&self.pool, slug, change, now_ms).await
+            }
+            async fn delete_source(&self, slug: &str) -> Result<(), StoreError> {
+                $q::delete_source(&self.pool, slug).await
             }
             async fn rotate_source_secret(
                 &self,
@@ -495,6 +515,14 @@ impl std::fmt::Debug for SecretRecord {
             .field("expires_at", &self.expires_at)
             .finish()
     }
+}
+
+/// A change to a source's settings.
+#[derive(Debug, Clone, Default)]
+pub struct SourceChange {
+    pub name: Option<String>,
+    pub tolerance_secs: Option<i64>,
+    pub max_body_bytes: Option<i64>,
 }
 
 /// What creating a source needs.
