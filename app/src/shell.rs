@@ -8,7 +8,9 @@ use leptos_router::{
 };
 
 use crate::components::ThemeToggle;
-use crate::pages::{Endpoints, Event, Events, Failures, NotFound, Overview, Sources, Upcoming};
+use crate::pages::{
+    Endpoints, Event, EventTypes, Events, Failures, NotFound, Overview, Sources, Upcoming,
+};
 
 /// Applies the saved theme before the first paint, so a dark-theme user never sees a flash of
 /// light. Runs before hydration; the toggle keeps `localStorage` and this attribute in step.
@@ -140,7 +142,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/events/:id") view=Event />
                         <Route path=path!("/failures") view=Failures />
                         <Route path=path!("/endpoints") view=Endpoints />
-                        <Route path=path!("/event-types") view=|| view! { <Upcoming href="/event-types" /> } />
+                        <Route path=path!("/event-types") view=EventTypes />
                         <Route path=path!("/sources") view=Sources />
                         <Route path=path!("/payments") view=|| view! { <Upcoming href="/payments" /> } />
                         <Route path=path!("/audit") view=|| view! { <Upcoming href="/audit" /> } />

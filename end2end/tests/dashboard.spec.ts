@@ -152,3 +152,12 @@ test("failures page and overview with data", async ({ page }) => {
   await expect(page.locator(".stat").filter({ hasText: "Events stored" })).toContainText("3");
   await screenshots(page, "overview-with-data");
 });
+
+test("event types: counts, samples and who subscribes", async ({ page }) => {
+  await page.goto("/event-types");
+  await expect(page.locator("tr", { hasText: "payment_intent.succeeded" })).toContainText("fulfilment");
+  await expect(page.locator("tr", { hasText: "invoice.paid" })).toContainText("none: not delivered");
+  await screenshots(page, "event-types");
+  await page.locator("tr", { hasText: "charge.refunded" }).getByRole("link", { name: "newest event" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("charge.refunded");
+});

@@ -2,6 +2,7 @@
 
 mod endpoints;
 mod event;
+mod event_types;
 mod events;
 mod failures;
 mod not_found;
@@ -11,6 +12,7 @@ mod upcoming;
 
 pub use endpoints::Endpoints;
 pub use event::Event;
+pub use event_types::EventTypes;
 pub use events::Events;
 pub use failures::Failures;
 pub use not_found::NotFound;

@@ -12,11 +12,6 @@ struct Plan {
 
 const PLANS: &[Plan] = &[
     Plan {
-        href: "/event-types",
-        title: "Event types",
-        what: "Every event type seen: how often, when last, a sample, and who subscribes.",
-    },
-    Plan {
         href: "/payments",
         title: "Payments",
         what: "Payment totals per currency per day, every payment and its event history.",

@@ -244,3 +244,15 @@ pub struct FailureGroup {
     pub latest_delivery_id: i64,
     pub latest_event_id: i64,
 }
+
+/// One event type as the Event types page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventTypeSummary {
+    pub event_type: String,
+    pub count: i64,
+    pub last_seen: i64,
+    /// The newest event of this type (a sample to open).
+    pub sample_event_id: i64,
+    /// Names of the endpoints whose patterns match it.
+    pub subscribers: Vec<String>,
+}

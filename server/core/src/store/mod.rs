@@ -216,6 +216,8 @@ pub trait Store: Send + Sync + 'static {
     async fn event_detail(&self, id: i64) -> Result<Option<EventDetail>, StoreError>;
     /// Retrying and failed deliveries grouped by endpoint and error.
     async fn failure_groups(&self) -> Result<Vec<FailureGroup>, StoreError>;
+    /// Every event type seen: (type, count, last received, newest event id).
+    async fn event_types(&self) -> Result<Vec<(String, i64, i64, i64)>, StoreError>;
 }
 
 /// Implements [`Store`] for a backend by delegating to its query module (`$q`), which holds
@@ -476,6 +478,9 @@ macro_rules! impl_store {
             }
             async fn failure_groups(&self) -> Result<Vec<$crate::model::FailureGroup>, StoreError> {
                 $v::failure_groups(&self.pool).await
+            }
+            async fn event_types(&self) -> Result<Vec<(String, i64, i64, i64)>, StoreError> {
+                $v::event_types(&self.pool).await
             }
         }
     };

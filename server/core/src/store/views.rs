@@ -122,6 +122,16 @@ macro_rules! view_queries {
             }))
         }
 
+        /// Every event type seen: (type, count, last received, newest event id), most recent first.
+        pub(crate) async fn event_types(pool: &Pool<Db>) -> Result<Vec<(String, i64, i64, i64)>, StoreError> {
+            Ok(sqlx::query_as(
+                "SELECT event_type, COUNT(*), MAX(received_at), MAX(id) FROM events \
+                 GROUP BY event_type ORDER BY MAX(received_at) DESC",
+            )
+            .fetch_all(pool)
+            .await?)
+        }
+
         /// Retrying and failed deliveries, grouped by endpoint and last error, worst first.
         pub(crate) async fn failure_groups(pool: &Pool<Db>) -> Result<Vec<FailureGroup>, StoreError> {
             let rows = sqlx::query(
