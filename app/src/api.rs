@@ -300,10 +300,17 @@ pub async fn list_sources() -> Result<SourcesPage, ServerFnError> {
 
 /// Every event type seen, with who subscribes to it.
 #[server]
-pub async fn list_event_types() -> Result<Vec<hookyard_core::model::EventTypeSummary>, ServerFnError> {
+pub async fn list_event_types() -> Result<Vec<hookyard_core::model::EventTypeSummary>, ServerFnError>
+{
     let store = store();
-    let types = store.event_types().await.map_err(unavailable("listing event types"))?;
-    let endpoints = store.endpoints().await.map_err(unavailable("listing event types"))?;
+    let types = store
+        .event_types()
+        .await
+        .map_err(unavailable("listing event types"))?;
+    let endpoints = store
+        .endpoints()
+        .await
+        .map_err(unavailable("listing event types"))?;
     Ok(types
         .into_iter()
         .map(|(event_type, count, last_seen, sample_event_id)| {
@@ -314,7 +321,13 @@ pub async fn list_event_types() -> Result<Vec<hookyard_core::model::EventTypeSum
                 .filter(|e| hookyard_core::delivery::pattern::any_matches(&e.patterns, &event_type))
                 .map(|e| e.name.clone())
                 .collect();
-            hookyard_core::model::EventTypeSummary { event_type, count, last_seen, sample_event_id, subscribers }
+            hookyard_core::model::EventTypeSummary {
+                event_type,
+                count,
+                last_seen,
+                sample_event_id,
+                subscribers,
+            }
         })
         .collect())
 }

@@ -38,6 +38,9 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
              interactive. Build with scripts/build-site.sh"
         );
     }
+    // Signal handlers go in before the URL is printed: a SIGTERM that follows the
+    // announcement must shut down gracefully, never hit the default action.
+    let stop = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -68,16 +71,14 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
         ))
     };
     let app = build_router(state);
-    let server = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal());
+    let server = axum::serve(listener, app).with_graceful_shutdown(stopped(stop.clone()));
     // The grace period starts at the signal, not at start-up.
-    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
     tokio::select! {
         result = server => result.context("server error")?,
         _ = async {
-            let _ = signalled_rx.await;
+            stopped(stop).await;
             tokio::time::sleep(grace).await;
         } => tracing::warn!("in-flight requests did not finish within {grace:?}; exiting"),
-        _ = forward_signal(signalled_tx) => {}
     }
     if let Some(worker) = worker {
         // Deliveries already sent are recorded; the rest stay leased and are taken up again.
@@ -88,32 +89,32 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Resolves on the first SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Installs SIGINT and SIGTERM handlers now; the receiver turns true at the first signal.
+fn shutdown_signal() -> anyhow::Result<tokio::sync::watch::Receiver<bool>> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sig) => {
-                sig.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = int.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+            tracing::info!("shutdown requested; finishing in-flight requests");
+            let _ = tx.send(true);
+        });
     }
-    tracing::info!("shutdown requested; finishing in-flight requests");
+    #[cfg(not(unix))]
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        let _ = tx.send(true);
+    });
+    Ok(rx)
 }
 
-/// Tells the grace timer that a signal came; never resolves itself.
-async fn forward_signal(tx: tokio::sync::oneshot::Sender<()>) {
-    shutdown_signal().await;
-    let _ = tx.send(());
-    std::future::pending::<()>().await
+/// Resolves once a shutdown signal has arrived.
+async fn stopped(mut rx: tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
 }
