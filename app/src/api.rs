@@ -225,7 +225,14 @@ pub async fn set_endpoint_state(id: i64, state: String) -> Result<String, Server
         ),
         _ => return Err(ServerFnError::new(format!("Unknown state {state:?}."))),
     };
-    store()
+    let store = store();
+    let name = store
+        .endpoint(id)
+        .await
+        .map_err(unavailable("changing the endpoint"))?
+        .map(|r| r.endpoint.name)
+        .ok_or_else(|| ServerFnError::new(format!("Endpoint {id} does not exist.")))?;
+    store
         .set_endpoint_state(
             id,
             target,
@@ -235,7 +242,7 @@ pub async fn set_endpoint_state(id: i64, state: String) -> Result<String, Server
         )
         .await
         .map_err(unavailable("changing the endpoint"))?;
-    Ok(format!("Endpoint {id} {done}."))
+    Ok(format!("Endpoint “{name}” {done}."))
 }
 
 /// A rejection with its explanation in sentences.

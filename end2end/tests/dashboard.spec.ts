@@ -129,7 +129,7 @@ test("endpoints: pause and resume", async ({ page }) => {
   const row = page.locator("tr", { hasText: "fulfilment" });
   await expect(row.locator(".badge")).toHaveText("enabled");
   await row.getByRole("button", { name: "Pause" }).click();
-  await expect(page.getByRole("status")).toContainText("paused: new deliveries are held");
+  await expect(page.getByRole("status")).toContainText("Endpoint “fulfilment” paused: new deliveries are held");
   await expect(row.locator(".badge")).toHaveText("paused");
   await screenshots(page, "endpoints");
   await row.getByRole("button", { name: "Resume" }).click();
