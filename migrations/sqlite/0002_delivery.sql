@@ -65,6 +65,7 @@ CREATE TABLE attempts (
     error_message     TEXT
 );
 CREATE INDEX attempts_by_delivery ON attempts(delivery_id, number);
+CREATE INDEX attempts_by_start ON attempts(started_at);
 
 CREATE TABLE bulk_replays (
     id          INTEGER PRIMARY KEY,

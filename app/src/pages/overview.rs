@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::get_overview;
+use crate::components::Time;
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -52,6 +53,7 @@ fn Figures(figures: Figures) -> impl IntoView {
             <Stat label="Events stored" value=figures.events_total />
             <Stat label="Sources" value=figures.sources />
         </section>
+        <DeliveryHealth figures=figures.clone() />
         {if empty {
             view! { <GettingStarted has_sources={ figures.sources > 0 } /> }.into_any()
         } else {
@@ -67,12 +69,61 @@ fn Figures(figures: Figures) -> impl IntoView {
 }
 
 #[component]
-fn Stat(label: &'static str, value: i64, #[prop(optional)] tone: &'static str) -> impl IntoView {
+fn Stat(
+    label: &'static str,
+    value: i64,
+    #[prop(optional)] tone: &'static str,
+    #[prop(optional, into)] text: Option<String>,
+    #[prop(optional, into)] note: Option<String>,
+) -> impl IntoView {
+    let shown = text.unwrap_or_else(|| hookyard_core::money::group_thousands(value.max(0) as u64));
     view! {
         <div class=format!("stat {tone}")>
             <div class="stat-label">{label}</div>
-            <div class="stat-value">{hookyard_core::money::group_thousands(value.max(0) as u64)}</div>
+            <div class="stat-value">{shown}</div>
+            {note.map(|n| view! { <div class="stat-note">{n}</div> })}
         </div>
+    }
+}
+
+/// Delivery health: failure rate, retries, exhausted deliveries, failing endpoints.
+#[component]
+fn DeliveryHealth(figures: Figures) -> impl IntoView {
+    let rate = (figures.attempts_24h > 0).then(|| {
+        format!(
+            "{:.1} %",
+            figures.failed_attempts_24h as f64 * 100.0 / figures.attempts_24h as f64
+        )
+    });
+    let warn = |n: i64, tone: &'static str| if n > 0 { tone } else { "" };
+    let recent = figures.recent_failures.clone();
+    view! {
+        <section class="stat-grid" aria-label="Deliveries">
+            <Stat
+                label="Failed attempts, 24 h"
+                value=figures.failed_attempts_24h
+                text=rate.unwrap_or_else(|| "no attempts".into())
+                note=format!("{} of {} attempts", figures.failed_attempts_24h, figures.attempts_24h)
+                tone=warn(figures.failed_attempts_24h, "warn")
+            />
+            <Stat label="Retrying" value=figures.retrying tone=warn(figures.retrying, "warn") />
+            <Stat label="Failed deliveries" value=figures.failed tone=warn(figures.failed, "bad") />
+            <Stat label="Failing endpoints" value=figures.failing_endpoints tone=warn(figures.failing_endpoints, "bad") />
+        </section>
+        {(!recent.is_empty()).then(|| view! {
+            <section class="card">
+                <h2>"Recent failures" <a class="card-link" href="/failures">"All failures →"</a></h2>
+                <ul class="recent-failures">
+                    {recent.into_iter().map(|f| view! {
+                        <li>
+                            <Time ms=f.at />
+                            " " <strong>{f.endpoint}</strong> ": " <span class="muted">{f.error}</span>
+                            " " <a href=format!("/events/{}", f.event_id)>"event"</a>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
     }
 }
 

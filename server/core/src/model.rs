@@ -15,6 +15,32 @@ pub struct Overview {
     pub sources: i64,
     /// The last 24 hours, oldest first, one bucket per hour.
     pub hourly: Vec<HourBucket>,
+    /// Delivery attempts in the last 24 hours, and how many of them failed.
+    #[serde(default)]
+    pub attempts_24h: i64,
+    #[serde(default)]
+    pub failed_attempts_24h: i64,
+    /// Deliveries waiting for an automatic retry.
+    #[serde(default)]
+    pub retrying: i64,
+    /// Deliveries whose attempts are exhausted.
+    #[serde(default)]
+    pub failed: i64,
+    /// Endpoints currently failing or disabled.
+    #[serde(default)]
+    pub failing_endpoints: i64,
+    /// The newest failed attempts.
+    #[serde(default)]
+    pub recent_failures: Vec<RecentFailure>,
+}
+
+/// A failed attempt for the Overview's list.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecentFailure {
+    pub at: i64,
+    pub event_id: i64,
+    pub endpoint: String,
+    pub error: String,
 }
 
 /// Counts for one hour of the Overview chart.

@@ -39,22 +39,47 @@ macro_rules! shared_queries {
                 .bind(since)
                 .fetch_all(pool)
                 .await?;
-            let (events_total, events_24h, rejections_24h, sources): (i64, i64, i64, i64) =
-                sqlx::query_as(
-                    "SELECT (SELECT COUNT(*) FROM events), \
-                     (SELECT COUNT(*) FROM events WHERE received_at >= $1), \
-                     (SELECT COUNT(*) FROM rejections WHERE received_at >= $1), \
-                     (SELECT COUNT(*) FROM sources)",
-                )
-                .bind(now_ms - DAY_MS)
-                .fetch_one(pool)
-                .await?;
+            let counts: (i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM events), \
+                 (SELECT COUNT(*) FROM events WHERE received_at >= $1), \
+                 (SELECT COUNT(*) FROM rejections WHERE received_at >= $1), \
+                 (SELECT COUNT(*) FROM sources), \
+                 (SELECT COUNT(*) FROM attempts WHERE started_at >= $1), \
+                 (SELECT COUNT(*) FROM attempts WHERE started_at >= $1 AND error_kind IS NOT NULL), \
+                 (SELECT COUNT(*) FROM deliveries WHERE status = 'retrying'), \
+                 (SELECT COUNT(*) FROM deliveries WHERE status = 'failed'), \
+                 (SELECT COUNT(*) FROM endpoints WHERE failing_since IS NOT NULL OR state = 'disabled')",
+            )
+            .bind(now_ms - DAY_MS)
+            .fetch_one(pool)
+            .await?;
+            let recent: Vec<(i64, i64, String, Option<String>)> = sqlx::query_as(
+                "SELECT a.started_at, d.event_id, n.name, COALESCE(a.error_message, a.error_kind) \
+                 FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN endpoints n ON n.id = d.endpoint_id \
+                 WHERE a.error_kind IS NOT NULL ORDER BY a.id DESC LIMIT 5",
+            )
+            .fetch_all(pool)
+            .await?;
             Ok(Overview {
-                events_total,
-                events_24h,
-                rejections_24h,
-                sources,
+                events_total: counts.0,
+                events_24h: counts.1,
+                rejections_24h: counts.2,
+                sources: counts.3,
                 hourly: hourly_buckets(now_ms, &events, &rejections),
+                attempts_24h: counts.4,
+                failed_attempts_24h: counts.5,
+                retrying: counts.6,
+                failed: counts.7,
+                failing_endpoints: counts.8,
+                recent_failures: recent
+                    .into_iter()
+                    .map(|(at, event_id, endpoint, error)| crate::model::RecentFailure {
+                        at,
+                        event_id,
+                        endpoint,
+                        error: error.unwrap_or_default(),
+                    })
+                    .collect(),
             })
         }
 
