@@ -338,3 +338,71 @@ pub async fn list_event_types() -> Result<Vec<hookyard_core::model::EventTypeSum
         })
         .collect())
 }
+
+/// How many deliveries a bulk replay of `endpoint_id` (all when None) in `status` would replay.
+#[server]
+pub async fn preview_bulk_replay(
+    endpoint_id: Option<i64>,
+    status: String,
+) -> Result<i64, ServerFnError> {
+    let filter = replay_filter(endpoint_id, &status)?;
+    store()
+        .count_replay(&filter)
+        .await
+        .map_err(unavailable("previewing the replay"))
+}
+
+/// Starts a bulk replay; the worker carries it out in batches.
+#[server]
+pub async fn start_bulk_replay(
+    endpoint_id: Option<i64>,
+    status: String,
+) -> Result<hookyard_core::model::BulkReplay, ServerFnError> {
+    let filter = replay_filter(endpoint_id, &status)?;
+    store()
+        .start_bulk_replay(&filter, DASHBOARD_ACTOR, hookyard_core::time::now_ms())
+        .await
+        .map_err(unavailable("starting the replay"))
+}
+
+/// A bulk replay's progress.
+#[server]
+pub async fn bulk_replay_status(
+    id: i64,
+) -> Result<Option<hookyard_core::model::BulkReplay>, ServerFnError> {
+    store()
+        .bulk_replay(id)
+        .await
+        .map_err(unavailable("reading the replay"))
+}
+
+/// Stops a running bulk replay (what it already created stays).
+#[server]
+pub async fn cancel_bulk_replay(id: i64) -> Result<String, ServerFnError> {
+    let changed = store()
+        .cancel_bulk_replay(id, DASHBOARD_ACTOR, hookyard_core::time::now_ms())
+        .await
+        .map_err(unavailable("cancelling the replay"))?;
+    Ok(if changed {
+        format!("Bulk replay {id} cancelled; deliveries it already created stay queued.")
+    } else {
+        format!("Bulk replay {id} had already finished.")
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn replay_filter(
+    endpoint_id: Option<i64>,
+    status: &str,
+) -> Result<hookyard_core::model::ReplayFilter, ServerFnError> {
+    if !matches!(status, "failed" | "retrying") {
+        return Err(ServerFnError::new(
+            "Bulk replay takes failed or retrying deliveries.",
+        ));
+    }
+    Ok(hookyard_core::model::ReplayFilter {
+        endpoint_id,
+        status: Some(status.to_string()),
+        ..Default::default()
+    })
+}

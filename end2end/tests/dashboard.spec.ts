@@ -161,3 +161,35 @@ test("event types: counts, samples and who subscribes", async ({ page }) => {
   await page.locator("tr", { hasText: "charge.refunded" }).getByRole("link", { name: "newest event" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toContainText("charge.refunded");
 });
+
+test("failures: bulk replay with a preview count, then progress", async ({ page }) => {
+  // An endpoint nobody listens on, for one new event type only (so earlier tests' counts hold).
+  const closed = await new Promise<number>((resolve) => {
+    const s = http.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as any).port;
+      s.close(() => resolve(port));
+    });
+  });
+  hookyard("endpoint", "add", "--name", "audit-sink", "--url", `http://127.0.0.1:${closed}/`, "--events", "customer.*");
+  await new Promise((r) => setTimeout(r, 2500)); // ingest caches endpoint settings for 2 s
+  const created = Math.floor(Date.now() / 1000);
+  expect((await send({ id: "evt_e2e_cust", type: "customer.created", created, data: { object: { id: "cus_1" } } })).status).toBe(200);
+
+  // The first attempt fails within moments; the Failures page lists it once it has.
+  await expect
+    .poll(async () => {
+      await page.goto("/failures");
+      return page.locator("tr", { hasText: "audit-sink" }).count();
+    }, { timeout: 20_000 })
+    .toBeGreaterThan(0);
+  await hydrated(page);
+  const panel = page.locator("section.bulk");
+  await panel.getByLabel("Endpoint").selectOption({ label: "audit-sink" });
+  await panel.getByLabel("Deliveries").selectOption("retrying");
+  await panel.getByRole("button", { name: "Preview" }).click();
+  await expect(panel).toContainText("1 delivery would be sent again");
+  await screenshots(page, "failures-bulk");
+  await panel.getByRole("button", { name: "Replay 1" }).click();
+  await expect(panel.getByTestId("bulk-progress")).toContainText("1 of 1 replayed, finished", { timeout: 15_000 });
+});
