@@ -29,7 +29,11 @@ impl Reply {
 
 /// Sends one request through the router in-process.
 pub async fn send(app: &Router, req: Request<Body>) -> Reply {
-    let res = app.clone().oneshot(req).await.expect("router answers");
+    // A request that does not finish is a failure with a message, not a CI run that hangs.
+    let res = tokio::time::timeout(std::time::Duration::from_secs(30), app.clone().oneshot(req))
+        .await
+        .expect("the router answered within 30 s")
+        .expect("router answers");
     let status = res.status();
     let headers = res.headers().clone();
     let body = res
