@@ -55,7 +55,8 @@ async fn healthz_and_readyz_follow_the_database() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overview_renders_on_the_server_with_an_honest_empty_state() {
     // SQLite only for now: see dashboard_pages_render_real_data_without_javascript.
-    for db in [testing::sqlite().await] {
+    let db = testing::sqlite().await;
+    {
         let app = build_router(AppState::new(db.store.clone()));
         let page = get(&app, "/", &[]).await;
         assert_eq!(page.status, StatusCode::OK, "{}", db.label);
@@ -189,7 +190,8 @@ async fn dashboard_pages_render_real_data_without_javascript() {
     use hookyard_core::store::NewEndpoint;
     // SQLite only for now: with PostgreSQL behind it this test still hangs about once in
     // 40 runs under CPU load (a page request never completes); see the closing note.
-    for db in [testing::sqlite().await] {
+    let db = testing::sqlite().await;
+    {
         common::stripe_source(&db.store, "whsec_ssr").await;
         db.store
             .create_endpoint(
