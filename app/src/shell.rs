@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
-    path,
+    path, SsrMode,
 };
 
 use crate::components::ThemeToggle;
@@ -137,16 +137,16 @@ pub fn App() -> impl IntoView {
                 </nav>
                 <main class="content" id="main">
                     <Routes fallback=|| view! { <NotFound /> }>
-                        <Route path=path!("/") view=Overview />
-                        <Route path=path!("/events") view=Events />
-                        <Route path=path!("/events/:id") view=Event />
-                        <Route path=path!("/failures") view=Failures />
-                        <Route path=path!("/endpoints") view=Endpoints />
-                        <Route path=path!("/event-types") view=EventTypes />
-                        <Route path=path!("/sources") view=Sources />
-                        <Route path=path!("/payments") view=|| view! { <Upcoming href="/payments" /> } />
-                        <Route path=path!("/audit") view=|| view! { <Upcoming href="/audit" /> } />
-                        <Route path=path!("/users") view=|| view! { <Upcoming href="/users" /> } />
+                        <Route path=path!("/") ssr=SsrMode::Async view=Overview />
+                        <Route path=path!("/events") ssr=SsrMode::Async view=Events />
+                        <Route path=path!("/events/:id") ssr=SsrMode::Async view=Event />
+                        <Route path=path!("/failures") ssr=SsrMode::Async view=Failures />
+                        <Route path=path!("/endpoints") ssr=SsrMode::Async view=Endpoints />
+                        <Route path=path!("/event-types") ssr=SsrMode::Async view=EventTypes />
+                        <Route path=path!("/sources") ssr=SsrMode::Async view=Sources />
+                        <Route path=path!("/payments") ssr=SsrMode::Async view=|| view! { <Upcoming href="/payments" /> } />
+                        <Route path=path!("/audit") ssr=SsrMode::Async view=|| view! { <Upcoming href="/audit" /> } />
+                        <Route path=path!("/users") ssr=SsrMode::Async view=|| view! { <Upcoming href="/users" /> } />
                     </Routes>
                 </main>
             </div>

@@ -8,11 +8,11 @@ use common::get;
 use hookyard_core::store::testing;
 use hookyard_server::{build_router, AppState};
 
-// Server-side rendering runs on a multi-threaded runtime, as in `hookyard serve`: on the
-// single-threaded test runtime a page whose data came from a slow (loaded) PostgreSQL
-// sometimes never finished rendering.
+// Server-side rendering runs on a multi-threaded runtime, as in `hookyard serve`, and one test
+// at a time (see `common::one_renderer_at_a_time`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_and_readyz_follow_the_database() {
+    let _serial = common::one_renderer_at_a_time();
     for db in testing::all().await {
         let app = build_router(AppState::new(db.store.clone()));
         let health = get(&app, "/healthz", &[]).await;
@@ -54,9 +54,8 @@ async fn healthz_and_readyz_follow_the_database() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overview_renders_on_the_server_with_an_honest_empty_state() {
-    // SQLite only for now: see dashboard_pages_render_real_data_without_javascript.
-    let db = testing::sqlite().await;
-    {
+    let _serial = common::one_renderer_at_a_time();
+    for db in testing::all().await {
         let app = build_router(AppState::new(db.store.clone()));
         let page = get(&app, "/", &[]).await;
         assert_eq!(page.status, StatusCode::OK, "{}", db.label);
@@ -101,6 +100,7 @@ async fn overview_renders_on_the_server_with_an_honest_empty_state() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overview_shows_a_clear_error_when_the_database_is_gone() {
+    let _serial = common::one_renderer_at_a_time();
     let db = testing::sqlite().await;
     let app = build_router(AppState::new(db.store.clone()));
     db.store.close().await;
@@ -116,6 +116,7 @@ async fn overview_shows_a_clear_error_when_the_database_is_gone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_navigation_page_renders() {
+    let _serial = common::one_renderer_at_a_time();
     let db = testing::sqlite().await;
     let app = build_router(AppState::new(db.store.clone()));
     for (href, title) in [
@@ -144,6 +145,7 @@ async fn every_navigation_page_renders() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_path_is_a_404_page() {
+    let _serial = common::one_renderer_at_a_time();
     let db = testing::sqlite().await;
     let app = build_router(AppState::new(db.store.clone()));
     let page = get(&app, "/no/such/page", &[]).await;
@@ -153,6 +155,7 @@ async fn unknown_path_is_a_404_page() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assets_are_embedded_compressed_and_revalidated() {
+    let _serial = common::one_renderer_at_a_time();
     let db = testing::sqlite().await;
     let app = build_router(AppState::new(db.store.clone()));
     let css = get(&app, "/pkg/hookyard.css", &[]).await;
@@ -185,13 +188,11 @@ async fn assets_are_embedded_compressed_and_revalidated() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_pages_render_real_data_without_javascript() {
+    let _serial = common::one_renderer_at_a_time();
     use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
     use hookyard_core::ingest::signature::sign;
     use hookyard_core::store::NewEndpoint;
-    // SQLite only for now: with PostgreSQL behind it this test still hangs about once in
-    // 40 runs under CPU load (a page request never completes); see the closing note.
-    let db = testing::sqlite().await;
-    {
+    for db in testing::all().await {
         common::stripe_source(&db.store, "whsec_ssr").await;
         db.store
             .create_endpoint(
@@ -281,4 +282,57 @@ async fn dashboard_pages_render_real_data_without_javascript() {
             db.label
         );
     }
+}
+
+/// Many pages rendered at once, on both databases: every response completes. (Leptos streaming
+/// SSR has had lost-wakeup hangs under concurrency; a page that never finishes is a page that
+/// never hydrates.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_completely_under_concurrent_load() {
+    let _serial = common::one_renderer_at_a_time();
+    for db in testing::all().await {
+        common::stripe_source(&db.store, "whsec_load").await;
+        let app = build_router(AppState::new(db.store.clone()));
+        let pages = [
+            "/",
+            "/events",
+            "/events?q=nothing",
+            "/failures",
+            "/endpoints",
+            "/event-types",
+            "/sources",
+            "/events/1",
+        ];
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..240 {
+            let app = app.clone();
+            let uri = pages[i % pages.len()];
+            tasks.spawn(async move {
+                let reply =
+                    tokio::time::timeout(std::time::Duration::from_secs(20), get(&app, uri, &[]))
+                        .await
+                        .unwrap_or_else(|_| panic!("{uri}: the page never finished rendering"));
+                (uri, reply.status, reply.text())
+            });
+            // At most 16 requests in flight.
+            if tasks.len() >= 16 {
+                check_page(tasks.join_next().await.unwrap().unwrap(), db.label);
+            }
+        }
+        while let Some(done) = tasks.join_next().await {
+            check_page(done.unwrap(), db.label);
+        }
+    }
+}
+
+fn check_page((uri, status, html): (&str, StatusCode, String), label: &str) {
+    assert_eq!(status, StatusCode::OK, "{label} {uri}");
+    assert!(
+        html.trim_end().ends_with("</html>") || html.contains("__RESOLVED_RESOURCES"),
+        "{label} {uri}: incomplete page"
+    );
+    assert!(
+        !html.contains("Loading"),
+        "{label} {uri}: a fallback was never replaced: {html}"
+    );
 }

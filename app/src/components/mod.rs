@@ -2,12 +2,14 @@
 
 mod action_result;
 mod copy;
+mod loaded;
 mod status;
 mod theme_toggle;
 mod time;
 
 pub use action_result::ActionResult;
 pub use copy::CopyButton;
+pub use loaded::Loaded;
 pub use status::{ModeBadge, StatusBadge};
 pub use theme_toggle::ThemeToggle;
 pub use time::{human_duration, Time};

@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{list_endpoints, SetEndpointState};
-use crate::components::{ActionResult, StatusBadge, Time};
+use hookyard_core::model::Endpoint;
+
+use crate::components::{ActionResult, Loaded, StatusBadge, Time};
 
 #[component]
 pub fn Endpoints() -> impl IntoView {
@@ -17,16 +19,15 @@ pub fn Endpoints() -> impl IntoView {
             <p class="subtitle">"Your handlers: the event types each receives, and its state."</p>
         </header>
         <ActionResult action=set_state />
-        <Suspense fallback=|| view! { <p class="loading">"Loading endpoints…"</p> }>
-            {move || endpoints.get().map(|result| match result {
-                Ok(list) if list.is_empty() => view! {
+        <Loaded resource=endpoints loading="Loading endpoints…" failed="Could not load endpoints." render={move |list: Vec<Endpoint>| match list {
+                list if list.is_empty() => view! {
                     <section class="card empty-state">
                         <h2>"No endpoints yet"</h2>
                         <p>"Create one to start delivering events:"</p>
                         <p><code>"hookyard endpoint add --name orders --url http://localhost:8080/webhooks --events 'charge.*,invoice.paid'"</code></p>
                     </section>
                 }.into_any(),
-                Ok(list) => view! {
+                list => view! {
                     <div class="table-wrap card">
                         <table class="data">
                             <thead><tr>
@@ -60,8 +61,6 @@ pub fn Endpoints() -> impl IntoView {
                         </table>
                     </div>
                 }.into_any(),
-                Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
-            })}
-        </Suspense>
+            }} />
     }
 }

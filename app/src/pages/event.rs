@@ -7,7 +7,9 @@ use leptos_router::hooks::use_params_map;
 use serde_json::Value;
 
 use crate::api::{get_event, ReplayEvent, RetryDelivery};
-use crate::components::{human_duration, ActionResult, CopyButton, ModeBadge, StatusBadge, Time};
+use crate::components::{
+    human_duration, ActionResult, CopyButton, Loaded, ModeBadge, StatusBadge, Time,
+};
 
 #[component]
 pub fn Event() -> impl IntoView {
@@ -25,11 +27,13 @@ pub fn Event() -> impl IntoView {
         },
     );
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading the event…"</p> }>
-            {move || {
-                event.get().map(|result| match result {
-                    Ok(Some(detail)) => view! { <EventView detail replay retry /> }.into_any(),
-                    Ok(None) => view! {
+        <Loaded
+            resource=event
+            loading="Loading the event…"
+            failed="Could not load the event."
+            render={move |detail: Option<EventDetail>| match detail {
+                    Some(detail) => view! { <EventView detail replay retry /> }.into_any(),
+                    None => view! {
                         <Title text="Event not found" />
                         <section class="card empty-state">
                             <h1>"No such event"</h1>
@@ -38,16 +42,8 @@ pub fn Event() -> impl IntoView {
                         </section>
                     }
                         .into_any(),
-                    Err(err) => view! {
-                        <div class="alert alert-error" role="alert">
-                            <strong>"Could not load the event. "</strong>
-                            {err.to_string()}
-                        </div>
-                    }
-                        .into_any(),
-                })
             }}
-        </Suspense>
+        />
     }
 }
 

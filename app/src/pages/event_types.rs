@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::list_event_types;
-use crate::components::Time;
+use hookyard_core::model::EventTypeSummary;
+
+use crate::components::{Loaded, Time};
 
 #[component]
 pub fn EventTypes() -> impl IntoView {
@@ -15,15 +17,14 @@ pub fn EventTypes() -> impl IntoView {
             <h1>"Event types"</h1>
             <p class="subtitle">"Every type received, most recent first, and the endpoints subscribed to it."</p>
         </header>
-        <Suspense fallback=|| view! { <p class="loading">"Loading event types…"</p> }>
-            {move || types.get().map(|result| match result {
-                Ok(list) if list.is_empty() => view! {
+        <Loaded resource=types loading="Loading event types…" failed="Could not load event types." render={|list: Vec<EventTypeSummary>| match list {
+                list if list.is_empty() => view! {
                     <section class="card empty-state">
                         <h2>"No events yet"</h2>
                         <p>"Types appear here as events arrive. Try: hookyard send --source stripe --type invoice.paid"</p>
                     </section>
                 }.into_any(),
-                Ok(list) => view! {
+                list => view! {
                     <div class="table-wrap card">
                         <table class="data">
                             <thead><tr>
@@ -51,8 +52,6 @@ pub fn EventTypes() -> impl IntoView {
                         </table>
                     </div>
                 }.into_any(),
-                Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
-            })}
-        </Suspense>
+            }} />
     }
 }

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{list_events, EventPage, EventQuery};
-use crate::components::{ModeBadge, Time};
+use crate::components::{Loaded, ModeBadge, Time};
 
 /// The filters of the current URL.
 fn query_from_url(q: &leptos_router::params::ParamsMap) -> EventQuery {
@@ -66,23 +66,12 @@ pub fn Events() -> impl IntoView {
             <p class="subtitle">"Every accepted webhook, newest first. Times in UTC."</p>
         </header>
         <FilterForm query=query />
-        <Suspense fallback=|| view! { <p class="loading">"Loading events…"</p> }>
-            {move || {
-                page.get()
-                    .map(|result| match result {
-                        Ok(page) => view! { <EventTable page query=query.get() /> }.into_any(),
-                        Err(err) => {
-                            view! {
-                                <div class="alert alert-error" role="alert">
-                                    <strong>"Could not load events. "</strong>
-                                    {err.to_string()}
-                                </div>
-                            }
-                                .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+        <Loaded
+            resource=page
+            loading="Loading events…"
+            failed="Could not load events."
+            render={move |page: EventPage| view! { <EventTable page query=query.get_untracked() /> }}
+        />
     }
 }
 

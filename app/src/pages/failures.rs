@@ -7,7 +7,9 @@ use crate::api::{
     bulk_replay_status, list_failures, CancelBulkReplay, PreviewBulkReplay, RetryDelivery,
     StartBulkReplay,
 };
-use crate::components::{ActionResult, StatusBadge, Time};
+use hookyard_core::model::FailureGroup;
+
+use crate::components::{ActionResult, Loaded, StatusBadge, Time};
 
 #[component]
 pub fn Failures() -> impl IntoView {
@@ -20,15 +22,14 @@ pub fn Failures() -> impl IntoView {
             <p class="subtitle">"Deliveries that are retrying or have failed, grouped by endpoint and error."</p>
         </header>
         <ActionResult action=retry />
-        <Suspense fallback=|| view! { <p class="loading">"Loading failures…"</p> }>
-            {move || groups.get().map(|result| match result {
-                Ok(groups) if groups.is_empty() => view! {
+        <Loaded resource=groups loading="Loading failures…" failed="Could not load failures." render={move |groups: Vec<FailureGroup>| match groups {
+                groups if groups.is_empty() => view! {
                     <section class="card empty-state">
                         <h2>"Nothing is failing"</h2>
                         <p>"Every delivery has succeeded or is on its first try."</p>
                     </section>
                 }.into_any(),
-                Ok(groups) => view! {
+                groups => view! {
                     <BulkReplayPanel endpoints=groups.iter().map(|g| (g.endpoint_id, g.endpoint_name.clone())).collect() />
                     <div class="table-wrap card">
                         <table class="data">
@@ -57,9 +58,7 @@ pub fn Failures() -> impl IntoView {
                         </table>
                     </div>
                 }.into_any(),
-                Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
-            })}
-        </Suspense>
+            }} />
     }
 }
 

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::get_overview;
-use crate::components::Time;
+use crate::components::{Loaded, Time};
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -18,24 +18,12 @@ pub fn Overview() -> impl IntoView {
             <h1>"Overview"</h1>
             <p class="subtitle">"The last 24 hours. Times in UTC."</p>
         </header>
-        <Suspense fallback=|| view! { <p class="loading">"Loading figures…"</p> }>
-            {move || {
-                figures
-                    .get()
-                    .map(|result| match result {
-                        Ok(figures) => view! { <Figures figures /> }.into_any(),
-                        Err(err) => {
-                            view! {
-                                <div class="alert alert-error" role="alert">
-                                    <strong>"Could not load the overview. "</strong>
-                                    {err.to_string()}
-                                </div>
-                            }
-                                .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+        <Loaded
+            resource=figures
+            loading="Loading figures…"
+            failed="Could not load the overview."
+            render={|figures: Figures| view! { <Figures figures /> }}
+        />
     }
 }
 

@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::list_sources;
-use crate::components::{CopyButton, Time};
+use crate::api::{list_sources, SourcesPage};
+use crate::components::{CopyButton, Loaded, Time};
 
 #[component]
 pub fn Sources() -> impl IntoView {
@@ -15,9 +15,7 @@ pub fn Sources() -> impl IntoView {
             <h1>"Sources"</h1>
             <p class="subtitle">"Where providers send webhooks, and the requests Hookyard refused."</p>
         </header>
-        <Suspense fallback=|| view! { <p class="loading">"Loading sources…"</p> }>
-            {move || page.get().map(|result| match result {
-                Ok(page) => {
+        <Loaded resource=page loading="Loading sources…" failed="Could not load sources." render={|page: SourcesPage| {
                     let base = page.base_url.clone();
                     let sources = if page.sources.is_empty() {
                         view! {
@@ -75,9 +73,6 @@ pub fn Sources() -> impl IntoView {
                             {rejections}
                         </section>
                     }.into_any()
-                }
-                Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
-            })}
-        </Suspense>
+        }} />
     }
 }

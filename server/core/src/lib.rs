@@ -3,6 +3,7 @@
 
 pub mod model;
 pub mod money;
+pub mod payments;
 
 #[cfg(feature = "server")]
 pub mod delivery;
