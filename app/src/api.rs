@@ -10,18 +10,18 @@ use serde::{Deserialize, Serialize};
 
 /// Who the audit log names for dashboard actions until sign-in exists.
 #[cfg(feature = "ssr")]
-const DASHBOARD_ACTOR: &str = "dashboard";
+pub(crate) const DASHBOARD_ACTOR: &str = "dashboard";
 
 #[cfg(feature = "ssr")]
-fn store() -> hookyard_core::store::SharedStore {
+pub(crate) fn store() -> hookyard_core::store::SharedStore {
     expect_context::<hookyard_core::store::SharedStore>()
 }
 
 /// Logs a store error and turns it into the sentence the browser sees.
 #[cfg(feature = "ssr")]
-fn unavailable(
+pub(crate) fn unavailable(
     what: &'static str,
-) -> impl FnOnce(hookyard_core::store::StoreError) -> ServerFnError {
+) -> impl Fn(hookyard_core::store::StoreError) -> ServerFnError + Copy {
     move |err| {
         tracing::error!(error = %err, "{what} failed");
         ServerFnError::new(format!(
@@ -192,15 +192,40 @@ pub async fn list_failures() -> Result<Vec<FailureGroup>, ServerFnError> {
         .map_err(unavailable("listing failures"))
 }
 
-/// Every endpoint (without secrets).
+/// An endpoint as the list shows it: no secret, header values masked, with its last 24 hours.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EndpointRow {
+    pub endpoint: Endpoint,
+    pub health: hookyard_core::model::EndpointHealth,
+}
+
+/// Every endpoint with its health over the last 24 hours.
 #[server]
-pub async fn list_endpoints() -> Result<Vec<Endpoint>, ServerFnError> {
-    Ok(store()
+pub async fn list_endpoints() -> Result<Vec<EndpointRow>, ServerFnError> {
+    let store = store();
+    let since = hookyard_core::time::now_ms() - hookyard_core::time::DAY_MS;
+    let failed = unavailable("listing endpoints");
+    let health = store.endpoint_health(since).await.map_err(failed)?;
+    Ok(store
         .endpoints()
         .await
-        .map_err(unavailable("listing endpoints"))?
+        .map_err(failed)?
         .into_iter()
-        .map(|r| r.endpoint)
+        .map(|r| {
+            let mut endpoint = r.endpoint;
+            for (_, value) in &mut endpoint.headers {
+                *value = "••••".into();
+            }
+            let health = health
+                .iter()
+                .find(|h| h.endpoint_id == endpoint.id)
+                .cloned()
+                .unwrap_or_else(|| hookyard_core::model::EndpointHealth {
+                    endpoint_id: endpoint.id,
+                    ..Default::default()
+                });
+            EndpointRow { endpoint, health }
+        })
         .collect())
 }
 

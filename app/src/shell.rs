@@ -9,7 +9,8 @@ use leptos_router::{
 
 use crate::components::ThemeToggle;
 use crate::pages::{
-    Endpoints, Event, EventTypes, Events, Failures, NotFound, Overview, Sources, Upcoming,
+    EndpointEditor, Endpoints, Event, EventTypes, Events, Failures, NotFound, Overview,
+    SourceEditor, Sources, Upcoming,
 };
 
 /// Applies the saved theme before the first paint, so a dark-theme user never sees a flash of
@@ -142,8 +143,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/events/:id") ssr=SsrMode::Async view=Event />
                         <Route path=path!("/failures") ssr=SsrMode::Async view=Failures />
                         <Route path=path!("/endpoints") ssr=SsrMode::Async view=Endpoints />
+                        <Route path=path!("/endpoints/new") ssr=SsrMode::Async view=EndpointEditor />
+                        <Route path=path!("/endpoints/:id") ssr=SsrMode::Async view=EndpointEditor />
                         <Route path=path!("/event-types") ssr=SsrMode::Async view=EventTypes />
                         <Route path=path!("/sources") ssr=SsrMode::Async view=Sources />
+                        <Route path=path!("/sources/:slug") ssr=SsrMode::Async view=SourceEditor />
                         <Route path=path!("/payments") ssr=SsrMode::Async view=|| view! { <Upcoming href="/payments" /> } />
                         <Route path=path!("/audit") ssr=SsrMode::Async view=|| view! { <Upcoming href="/audit" /> } />
                         <Route path=path!("/users") ssr=SsrMode::Async view=|| view! { <Upcoming href="/users" /> } />

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod health;
 pub mod hooks;
+pub mod live;
 pub mod router;
 pub mod telemetry;
 

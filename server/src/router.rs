@@ -6,6 +6,8 @@ use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::routing::{get, post};
 use axum::Router;
 use hookyard_app::{shell, App};
+use hookyard_core::delivery::guard::NetworkPolicy;
+use hookyard_core::delivery::worker::Poster;
 use hookyard_core::ingest::{IngestConfig, Ingestor};
 use hookyard_core::store::SharedStore;
 use leptos::config::LeptosOptions;
@@ -14,7 +16,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::{assets, health, hooks};
+use crate::{assets, health, hooks, live};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -22,6 +24,8 @@ pub struct AppState {
     pub store: SharedStore,
     pub ingestor: Arc<Ingestor>,
     pub leptos_options: LeptosOptions,
+    /// Sends the dashboard's test events, under the same network policy as deliveries.
+    pub poster: Poster,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -55,7 +59,15 @@ impl AppState {
             ingestor: Arc::new(Ingestor::new(store.clone(), ingest)),
             store,
             leptos_options,
+            poster: Poster::new(NetworkPolicy::default())
+                .expect("an HTTP client with default settings builds"),
         }
+    }
+
+    /// Test sends from the dashboard obey `policy`, like the delivery worker.
+    pub fn with_endpoint_policy(mut self, policy: NetworkPolicy) -> anyhow::Result<Self> {
+        self.poster = Poster::new(policy)?;
+        Ok(self)
     }
 }
 
@@ -64,7 +76,11 @@ pub fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let store = state.store.clone();
-    let provide = move || provide_context(store.clone());
+    let poster = state.poster.clone();
+    let provide = move || {
+        provide_context(store.clone());
+        provide_context(poster.clone());
+    };
     let not_found = leptos_axum::render_app_to_stream_with_context(provide.clone(), {
         let options = options.clone();
         move || shell(options.clone())
@@ -74,6 +90,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/pkg/{file}", get(assets::serve))
+        .route("/live/events", get(live::events))
         .route(
             "/hooks/{source_slug}",
             // Each source has its own limit (at most 25 MiB), enforced while reading.

@@ -2,6 +2,8 @@
 
 mod action_result;
 mod copy;
+mod field;
+mod json_tree;
 mod loaded;
 mod status;
 mod theme_toggle;
@@ -9,6 +11,8 @@ mod time;
 
 pub use action_result::ActionResult;
 pub use copy::CopyButton;
+pub use field::{Field, SecretOnce};
+pub use json_tree::JsonTree;
 pub use loaded::Loaded;
 pub use status::{ModeBadge, StatusBadge};
 pub use theme_toggle::ThemeToggle;

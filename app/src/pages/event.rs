@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::api::{get_event, ReplayEvent, RetryDelivery};
 use crate::components::{
-    human_duration, ActionResult, CopyButton, Loaded, ModeBadge, StatusBadge, Time,
+    human_duration, ActionResult, CopyButton, JsonTree, Loaded, ModeBadge, StatusBadge, Time,
 };
 
 #[component]
@@ -115,7 +115,7 @@ fn EventView(
         <section class="card">
             <h2>"Payload"</h2>
             {match (&json, &detail.body) {
-                (Some(value), _) => view! { <div class="json-tree" data-testid="json-tree">{json_node(None, value, "$".into())}</div> }.into_any(),
+                (Some(value), _) => view! { <JsonTree value=value.clone() /> }.into_any(),
                 (None, Some(_)) => view! { <p class="muted">"The body is not JSON; the raw bytes are below."</p> }.into_any(),
                 (None, None) => view! { <p class="muted">"The payload was purged by retention; the event's metadata is kept."</p> }.into_any(),
             }}
@@ -202,51 +202,6 @@ fn DeliveryCard(d: DeliveryDetail, retry: ServerAction<RetryDelivery>) -> impl I
             </header>
             <ol class="attempts">{attempts}</ol>
         </article>
-    }
-}
-
-/// A collapsible JSON tree; every key shows its JSON path on hover.
-fn json_node(key: Option<String>, value: &Value, path: String) -> AnyView {
-    let label = key
-        .clone()
-        .map(|k| view! { <span class="json-key" title=path.clone()>{k}</span> ": " });
-    match value {
-        Value::Object(map) => {
-            let children = map
-                .iter()
-                .map(|(k, v)| view! { <li>{json_node(Some(k.clone()), v, format!("{path}.{k}"))}</li> })
-                .collect_view();
-            view! {
-                <details open>
-                    <summary>{label} <span class="json-meta">{format!("{{{} {}}}", map.len(), if map.len() == 1 { "key" } else { "keys" })}</span></summary>
-                    <ul>{children}</ul>
-                </details>
-            }
-            .into_any()
-        }
-        Value::Array(items) => {
-            let children = items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| view! { <li>{json_node(Some(i.to_string()), v, format!("{path}[{i}]"))}</li> })
-                .collect_view();
-            view! {
-                <details open>
-                    <summary>{label} <span class="json-meta">{format!("[{} {}]", items.len(), if items.len() == 1 { "item" } else { "items" })}</span></summary>
-                    <ul>{children}</ul>
-                </details>
-            }
-            .into_any()
-        }
-        leaf => {
-            let class = match leaf {
-                Value::String(_) => "json-str",
-                Value::Number(_) => "json-num",
-                Value::Bool(_) => "json-bool",
-                _ => "json-null",
-            };
-            view! { <span class="json-leaf">{label} <span class=class>{leaf.to_string()}</span></span> }.into_any()
-        }
     }
 }
 

@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use hookyard_core::model::EventRow;
+
 use crate::api::{list_events, EventPage, EventQuery};
 use crate::components::{Loaded, ModeBadge, Time};
 
@@ -66,6 +68,7 @@ pub fn Events() -> impl IntoView {
             <p class="subtitle">"Every accepted webhook, newest first. Times in UTC."</p>
         </header>
         <FilterForm query=query />
+        <LiveTail query=query />
         <Loaded
             resource=page
             loading="Loading events…"
@@ -161,19 +164,7 @@ fn EventTable(page: EventPage, query: EventQuery) -> impl IntoView {
     let rows = page
         .rows
         .into_iter()
-        .map(|r| {
-            let href = format!("/events/{}", r.id);
-            view! {
-                <tr>
-                    <td class="nowrap"><a href=href.clone()><Time ms=r.received_at /></a></td>
-                    <td>{r.source}</td>
-                    <td><a href=href class="event-type">{r.event_type}</a> " " <ModeBadge livemode=r.livemode /></td>
-                    <td class="mono ellipsis" title=r.provider_event_id.clone()>{r.provider_event_id.clone()}</td>
-                    <td><DeliverySummary total=r.deliveries_total ok=r.deliveries_succeeded failing=r.deliveries_failing waiting=r.deliveries_pending /></td>
-                    <td class="num">{(r.duplicate_count > 0).then(|| r.duplicate_count.to_string())}</td>
-                </tr>
-            }
-        })
+        .map(|row| view! { <EventLine row /> })
         .collect_view();
     view! {
         {note}
@@ -198,6 +189,120 @@ fn EventTable(page: EventPage, query: EventQuery) -> impl IntoView {
         </nav>
     }
         .into_any()
+}
+
+/// One event as a table row.
+#[component]
+fn EventLine(row: EventRow) -> impl IntoView {
+    let r = row;
+    let href = format!("/events/{}", r.id);
+    view! {
+        <tr>
+            <td class="nowrap"><a href=href.clone()><Time ms=r.received_at /></a></td>
+            <td>{r.source}</td>
+            <td><a href=href class="event-type">{r.event_type}</a> " " <ModeBadge livemode=r.livemode /></td>
+            <td class="mono ellipsis" title=r.provider_event_id.clone()>{r.provider_event_id.clone()}</td>
+            <td><DeliverySummary total=r.deliveries_total ok=r.deliveries_succeeded failing=r.deliveries_failing waiting=r.deliveries_pending /></td>
+            <td class="num">{(r.duplicate_count > 0).then(|| r.duplicate_count.to_string())}</td>
+        </tr>
+    }
+}
+
+/// A toggle that streams events arriving while the page is open (server-sent events from
+/// `/live/events`, with the page's filters) into a table above the others.
+#[component]
+fn LiveTail(query: Memo<EventQuery>) -> impl IntoView {
+    let (on, set_on) = signal(false);
+    let (connected, set_connected) = signal(false);
+    let rows = RwSignal::new(Vec::<EventRow>::new());
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::{closure::Closure, JsCast};
+        use leptos::web_sys::{EventSource, MessageEvent};
+        let source = StoredValue::new_local(None::<EventSource>);
+        let close = move || {
+            if let Some(es) = source.get_value() {
+                es.close();
+            }
+            source.set_value(None);
+        };
+        Effect::new(move |_| {
+            let q = query.get();
+            close();
+            set_connected.set(false);
+            rows.set(Vec::new());
+            if !on.get() {
+                return;
+            }
+            let mut url = url_with(
+                &EventQuery {
+                    before: None,
+                    range: None,
+                    ..q
+                },
+                None,
+            );
+            url.replace_range(..("/events".len()), "/live/events");
+            let Ok(es) = EventSource::new(&url) else {
+                return;
+            };
+            let on_event = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+                if let Some(row) = ev
+                    .data()
+                    .as_string()
+                    .and_then(|text| serde_json::from_str::<EventRow>(&text).ok())
+                {
+                    rows.update(|r| {
+                        r.insert(0, row);
+                        r.truncate(200);
+                    });
+                }
+            });
+            let on_ready = Closure::<dyn FnMut()>::new(move || set_connected.set(true));
+            let on_error = Closure::<dyn FnMut()>::new(move || set_connected.set(false));
+            let _ = es.add_event_listener_with_callback("event", on_event.as_ref().unchecked_ref());
+            let _ = es.add_event_listener_with_callback("ready", on_ready.as_ref().unchecked_ref());
+            es.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            // The browser owns the listeners from here; they go with the EventSource.
+            on_event.forget();
+            on_ready.forget();
+            on_error.forget();
+            source.set_value(Some(es));
+        });
+        on_cleanup(close);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (query, set_connected);
+    let status = move || match (on.get(), connected.get()) {
+        (false, _) => "Off: turn it on to see new events as they arrive.",
+        (true, false) => "Connecting…",
+        (true, true) => "Watching: new events matching these filters appear here.",
+    };
+    view! {
+        <div class="live-bar">
+            <button
+                type="button"
+                class="button button-quiet"
+                class:live-on=move || on.get()
+                aria-pressed=move || if on.get() { "true" } else { "false" }
+                on:click=move |_| set_on.update(|v| *v = !*v)
+            >
+                {move || if on.get() { "● Live tail on" } else { "Live tail" }}
+            </button>
+            <span class="muted" role="status" data-testid="live-status">{status}</span>
+        </div>
+        {move || {
+            let new = rows.get();
+            (!new.is_empty()).then(|| view! {
+                <div class="table-wrap card live-rows">
+                    <table class="data" data-testid="live-rows">
+                        <caption>{format!("{} new since the live tail started", new.len())}</caption>
+                        <tbody>{new.into_iter().map(|row| view! { <EventLine row /> }).collect_view()}</tbody>
+                    </table>
+                </div>
+            })
+        }}
+    }
 }
 
 /// "2/3 delivered · 1 failing", in words and colours.

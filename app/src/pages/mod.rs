@@ -1,5 +1,6 @@
 //! One module per dashboard page.
 
+mod endpoint;
 mod endpoints;
 mod event;
 mod event_types;
@@ -7,9 +8,11 @@ mod events;
 mod failures;
 mod not_found;
 mod overview;
+mod source;
 mod sources;
 mod upcoming;
 
+pub use endpoint::EndpointEditor;
 pub use endpoints::Endpoints;
 pub use event::Event;
 pub use event_types::EventTypes;
@@ -17,5 +20,6 @@ pub use events::Events;
 pub use failures::Failures;
 pub use not_found::NotFound;
 pub use overview::Overview;
+pub use source::SourceEditor;
 pub use sources::Sources;
 pub use upcoming::Upcoming;

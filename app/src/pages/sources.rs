@@ -11,9 +11,14 @@ pub fn Sources() -> impl IntoView {
     let page = Resource::new(|| (), |_| list_sources());
     view! {
         <Title text="Sources" />
-        <header class="page-header">
-            <h1>"Sources"</h1>
-            <p class="subtitle">"Where providers send webhooks, and the requests Hookyard refused."</p>
+        <header class="page-header event-header">
+            <div>
+                <h1>"Sources"</h1>
+                <p class="subtitle">"Where providers send webhooks, and the requests Hookyard refused."</p>
+            </div>
+            <div class="header-actions">
+                <a class="button" href="/sources/new">"New source"</a>
+            </div>
         </header>
         <Loaded resource=page loading="Loading sources…" failed="Could not load sources." render={|page: SourcesPage| {
                     let base = page.base_url.clone();
@@ -22,7 +27,7 @@ pub fn Sources() -> impl IntoView {
                             <section class="card empty-state">
                                 <h2>"No sources yet"</h2>
                                 <p>"Create one for each provider; it prints the URL and secret to paste there:"</p>
-                                <p><code>"hookyard source add --slug stripe --scheme stripe --secret whsec_…"</code></p>
+                                <p><a class="button" href="/sources/new">"Create the first source"</a></p>
                             </section>
                         }.into_any()
                     } else {
@@ -30,7 +35,10 @@ pub fn Sources() -> impl IntoView {
                             let url = format!("{base}/hooks/{}", s.slug);
                             view! {
                                 <section class="card source">
-                                    <h2>{s.name.clone()} " " <span class="badge badge-neutral">{s.scheme.clone()}</span></h2>
+                                    <h2>
+                                        {s.name.clone()} " " <span class="badge badge-neutral">{s.scheme.clone()}</span> " "
+                                        <a class="button button-quiet" href=format!("/sources/{}", s.slug)>"Edit or rotate secret"</a>
+                                    </h2>
                                     <div class="inbound">
                                         <span class="muted">"Inbound URL"</span>
                                         <code data-testid="inbound-url">{url.clone()}</code>

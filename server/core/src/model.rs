@@ -282,3 +282,20 @@ pub struct EventTypeSummary {
     /// Names of the endpoints whose patterns match it.
     pub subscribers: Vec<String>,
 }
+
+/// A form field the server refused, and why (shown next to the field).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// How an endpoint's deliveries went over a window (the Endpoints page shows 24 hours).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointHealth {
+    pub endpoint_id: i64,
+    pub attempts: i64,
+    pub succeeded: i64,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<i64>,
+}

@@ -34,6 +34,9 @@ enum What {
     /// Deliveries to a local handler answering 200: N events are stored first, then a server
     /// with the delivery worker starts and the clock runs until every delivery succeeded.
     Deliver(DeliverArgs),
+    /// The Events page and payload search over a large store: seeds N events (1,000,000 by
+    /// default) straight into the database, starts a server and times page requests per filter.
+    Pages(PagesArgs),
     /// How many write+fdatasync cycles per second this disk does (the ceiling for durable commits).
     Fsync {
         #[arg(long, default_value = "data")]
@@ -52,6 +55,22 @@ struct DeliverArgs {
     /// The endpoint's in-flight limit.
     #[arg(long, default_value_t = 256)]
     max_in_flight: usize,
+    /// The hookyard binary to start (default: beside this one).
+    #[arg(long)]
+    hookyard: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct PagesArgs {
+    /// Database (fresh SQLite under /tmp by default; a PostgreSQL database should be empty).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Events to store before measuring.
+    #[arg(long, default_value_t = 1_000_000)]
+    events: usize,
+    /// Timed requests per page.
+    #[arg(long, default_value_t = 100)]
+    requests: usize,
     /// The hookyard binary to start (default: beside this one).
     #[arg(long)]
     hookyard: Option<PathBuf>,
@@ -90,6 +109,11 @@ fn main() -> anyhow::Result<()> {
             .enable_all()
             .build()?
             .block_on(deliver(args)),
+        What::Pages(args) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?
+            .block_on(pages(args)),
         What::Fsync { dir } => {
             let per_sec = fsync_rate(&dir)?;
             println!(
@@ -391,6 +415,189 @@ async fn deliver(args: DeliverArgs) -> anyhow::Result<()> {
 }
 
 /// A POST of a fresh ~1 KiB event, signed as Stripe signs it.
+/// Event types the seeded store cycles through.
+const SEED_TYPES: [&str; 10] = [
+    "payment_intent.succeeded",
+    "payment_intent.created",
+    "charge.succeeded",
+    "charge.refunded",
+    "invoice.paid",
+    "invoice.payment_failed",
+    "customer.subscription.updated",
+    "checkout.session.completed",
+    "charge.dispute.created",
+    "refund.created",
+];
+
+async fn pages(args: PagesArgs) -> anyhow::Result<()> {
+    use hookyard_core::ingest::extract::Extracted;
+    use hookyard_core::store::NewEvent;
+    let bin = hookyard_bin(&args.hookyard);
+    let (db, slug, dir) = prepare_db(&bin, &args.database_url)?;
+    let store = hookyard_core::store::connect(&db).await?;
+    let source = store
+        .source_by_slug(&slug)
+        .await?
+        .context("the bench source")?;
+    // Spread over the last 30 days, newest last; about 1 KiB each, with a unique order number
+    // inside the payload for the search to find.
+    let now = hookyard_core::time::now_ms();
+    let span = 30 * hookyard_core::time::DAY_MS;
+    let n = args.events as i64;
+    let started = Instant::now();
+    let padding = "x".repeat(700);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(2_000) {
+        let batch: Vec<NewEvent> = chunk
+            .iter()
+            .map(|&i| {
+                let event_type = SEED_TYPES[i as usize % SEED_TYPES.len()];
+                let created = now - span + span * i / n.max(1);
+                let body = format!(
+                    r#"{{"id":"evt_seed_{i}","object":"event","type":"{event_type}","created":{},"livemode":{},"data":{{"object":{{"id":"pi_seed_{i}","object":"payment_intent","amount":{},"currency":"usd","customer":"cus_{}","metadata":{{"order":"order-{i}","note":"{padding}"}}}}}}}}"#,
+                    created / 1000,
+                    i % 5 != 0,
+                    100 + i % 9_900,
+                    i % 5_000
+                );
+                NewEvent {
+                    source_id: source.id,
+                    provider_event_id: format!("evt_seed_{i}"),
+                    event_type: event_type.to_string(),
+                    received_at: created,
+                    body: body.into_bytes().into(),
+                    headers: "[]".into(),
+                    verified_secret_id: None,
+                    extracted: Extracted {
+                        livemode: Some(i % 5 != 0),
+                        object_id: Some(format!("pi_seed_{i}")),
+                        object_type: Some("payment_intent".into()),
+                        amount: Some(100 + i % 9_900),
+                        currency: Some("usd".into()),
+                        customer: Some(format!("cus_{}", i % 5_000)),
+                        provider_created_at: Some(created),
+                        ..Default::default()
+                    },
+                    fanout: Vec::new(),
+                }
+            })
+            .collect();
+        let refs: Vec<&NewEvent> = batch.iter().collect();
+        store.insert_events(&refs).await?;
+        if chunk[0] % 100_000 == 0 {
+            eprint!("\rseeding: {} events", chunk[0]);
+        }
+    }
+    eprintln!(
+        "\rseeded {} events in {:.0} s",
+        n,
+        started.elapsed().as_secs_f64()
+    );
+    store.close().await;
+
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let (server, port) = start_server(&bin, &db, &["--no-worker"], &client).await?;
+    let middle = now - span / 2;
+    let cases: Vec<(String, String, u128)> = vec![
+        ("newest page, no filter".into(), "/events".into(), 20),
+        (
+            "type = charge.succeeded".into(),
+            "/events?type=charge.succeeded".into(),
+            20,
+        ),
+        (
+            "type prefix invoice.*".into(),
+            "/events?type=invoice.*".into(),
+            20,
+        ),
+        ("source".into(), format!("/events?source={slug}"), 20),
+        (
+            "provider id (exact)".into(),
+            format!("/events?id=evt_seed_{}", n / 2),
+            20,
+        ),
+        (
+            "object id (exact)".into(),
+            format!("/events?id=pi_seed_{}", n / 3),
+            20,
+        ),
+        ("last hour".into(), "/events?range=1h".into(), 20),
+        (
+            "a page 15 days back (cursor)".into(),
+            format!("/events?before={middle}_{}", n / 2),
+            20,
+        ),
+        (
+            "type + cursor".into(),
+            format!("/events?type=charge.refunded&before={middle}_{}", n / 2),
+            20,
+        ),
+        (
+            "payload search, 24 h window".into(),
+            format!("/events?q=order-{}", n - 7),
+            200,
+        ),
+        (
+            "payload search, 7 days".into(),
+            format!("/events?q=order-{}&range=7d", n - n / 10),
+            200,
+        ),
+        (
+            "payload search, no match, 24 h".into(),
+            "/events?q=no-such-value".into(),
+            200,
+        ),
+    ];
+    println!(
+        "Events page over {} stored events ({}), {} requests each, server time incl. rendering:",
+        n,
+        if db.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
+        args.requests
+    );
+    for (label, path, target) in cases {
+        let url = format!("http://127.0.0.1:{port}{path}");
+        for _ in 0..3 {
+            client.get(&url).send().await?.bytes().await?;
+        }
+        let mut times = Vec::with_capacity(args.requests);
+        for _ in 0..args.requests {
+            let t = Instant::now();
+            let res = client.get(&url).send().await?;
+            if !res.status().is_success() {
+                bail!("{path}: HTTP {}", res.status());
+            }
+            res.bytes().await?;
+            times.push(t.elapsed().as_micros());
+        }
+        times.sort_unstable();
+        let pct = |p: f64| {
+            times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1] as f64
+                / 1000.0
+        };
+        let p99 = pct(0.99);
+        println!(
+            "  {label:<32} p50 {:>7.1} ms  p99 {:>7.1} ms   target p99 <= {target} ms  {}",
+            pct(0.5),
+            p99,
+            if p99 <= target as f64 {
+                "met"
+            } else {
+                "MISSED"
+            }
+        );
+    }
+    drop(server);
+    if args.database_url.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
+}
+
 fn signed_post(client: &reqwest::Client, url: &str) -> reqwest::RequestBuilder {
     let body = event_body();
     let now = hookyard_core::time::now_ms() / 1000;

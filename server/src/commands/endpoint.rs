@@ -1,7 +1,7 @@
 //! `hookyard endpoint add | list | pause | resume | disable | enable | rotate-secret`.
 
 use anyhow::{bail, Context};
-use hookyard_core::delivery::pattern;
+use hookyard_core::delivery::settings;
 use hookyard_core::ingest::scheme::{generate_secret, secret_format_warning, Scheme};
 use hookyard_core::store::NewEndpoint;
 use hookyard_core::time::now_ms;
@@ -13,51 +13,24 @@ use crate::cli::{EndpointAddArgs, EndpointStateArgs};
 const CLI_ACTOR: &str = "cli";
 
 pub async fn add(args: &EndpointAddArgs, database_url: &str) -> anyhow::Result<()> {
-    let patterns: Vec<String> = args
-        .events
-        .split(',')
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect();
-    if patterns.is_empty() {
-        bail!(
-            "--events needs at least one event type pattern, e.g. 'charge.*,invoice.paid' or '*'"
-        );
-    }
-    for p in &patterns {
-        pattern::validate(p).map_err(anyhow::Error::msg)?;
-    }
-    let url =
-        url::Url::parse(&args.url).with_context(|| format!("--url {:?} is not a URL", args.url))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        bail!("--url must be http:// or https://");
-    }
-    let headers = args
-        .headers
-        .iter()
-        .map(|h| {
-            h.split_once(':')
-                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-                .filter(|(k, _)| !k.is_empty())
-                .with_context(|| format!("--header {h:?}: use 'Name: value'"))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let retry_schedule = args
-        .retry_schedule
-        .as_deref()
-        .map(|s| {
-            s.split(',')
-                .map(|d| d.trim().parse::<u64>())
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()
-        .context("--retry-schedule: comma-separated whole seconds, e.g. 5,60,600")?;
-    if !(1..=1000).contains(&args.max_in_flight) {
-        bail!("--max-in-flight must be between 1 and 1000");
-    }
-    if !(1..=300).contains(&args.timeout_secs) {
-        bail!("--timeout-secs must be between 1 and 300");
-    }
+    // The same checks as the dashboard's form, with flag names in the messages.
+    let draft = settings::EndpointDraft {
+        name: args.name.clone(),
+        url: args.url.clone(),
+        description: args.description.clone(),
+        events: args.events.clone(),
+        headers: args.headers.join("\n"),
+        timeout_secs: args.timeout_secs.to_string(),
+        max_in_flight: args.max_in_flight.to_string(),
+        retry_schedule: args.retry_schedule.clone().unwrap_or_default(),
+    };
+    let valid = settings::validate(&draft, &[]).map_err(|errors| {
+        anyhow::anyhow!(errors
+            .iter()
+            .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message))
+            .collect::<Vec<_>>()
+            .join("\n"))
+    })?;
     let secret = args
         .secret
         .clone()
@@ -79,21 +52,21 @@ pub async fn add(args: &EndpointAddArgs, database_url: &str) -> anyhow::Result<(
     let id = store
         .create_endpoint(
             &NewEndpoint {
-                name: args.name.clone(),
-                url: url.to_string(),
-                description: args.description.clone(),
-                patterns,
+                name: valid.name.clone(),
+                url: valid.url.clone(),
+                description: valid.description,
+                patterns: valid.patterns,
                 source_id,
                 secret: secret.clone(),
-                headers,
-                timeout_ms: (args.timeout_secs * 1000) as i64,
-                max_in_flight: args.max_in_flight,
-                retry_schedule,
+                headers: valid.headers,
+                timeout_ms: valid.timeout_ms,
+                max_in_flight: valid.max_in_flight,
+                retry_schedule: valid.retry_schedule,
             },
             now_ms(),
         )
         .await?;
-    println!("Created endpoint {id} ({}) -> {url}", args.name);
+    println!("Created endpoint {id} ({}) -> {}", valid.name, valid.url);
     println!("Signing secret: {secret}");
     println!("Verify deliveries with any Standard Webhooks library using this secret.");
     Ok(())

@@ -49,19 +49,17 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
     tracing::info!(%addr, "listening");
 
     let grace = Duration::from_secs(args.shutdown_grace_secs);
-    let state = AppState::new(store.clone());
+    let policy = NetworkPolicy::parse(&args.endpoint_allow_networks, &args.endpoint_deny_networks)
+        .map_err(anyhow::Error::msg)
+        .context("HOOKYARD_ENDPOINT_ALLOW_NETWORKS / HOOKYARD_ENDPOINT_DENY_NETWORKS")?;
+    let state = AppState::new(store.clone()).with_endpoint_policy(policy.clone())?;
     let worker = if args.no_worker {
         None
     } else {
         let config = WorkerConfig {
             max_in_flight: args.max_in_flight.max(1),
             disable_after: Duration::from_secs(args.disable_after_hours * 3600),
-            policy: NetworkPolicy::parse(
-                &args.endpoint_allow_networks,
-                &args.endpoint_deny_networks,
-            )
-            .map_err(anyhow::Error::msg)
-            .context("HOOKYARD_ENDPOINT_ALLOW_NETWORKS / HOOKYARD_ENDPOINT_DENY_NETWORKS")?,
+            policy,
             ..WorkerConfig::default()
         };
         Some(worker::spawn(

@@ -3,6 +3,7 @@
 pub mod guard;
 pub mod pattern;
 pub mod retry;
+pub mod settings;
 pub mod worker;
 
 use crate::model::Endpoint;

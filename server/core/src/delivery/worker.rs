@@ -73,8 +73,8 @@ pub fn spawn(store: SharedStore, config: WorkerConfig, wake: Arc<Notify>) -> Wor
 }
 
 async fn run(store: SharedStore, config: WorkerConfig, wake: Arc<Notify>, stop: Arc<AtomicBool>) {
-    let client = match http_client(config.policy.clone()) {
-        Ok(client) => client,
+    let poster = match Poster::new(config.policy.clone()) {
+        Ok(poster) => poster,
         Err(err) => {
             tracing::error!(error = %err, "cannot build the HTTP client; deliveries stopped");
             return;
@@ -104,8 +104,7 @@ async fn run(store: SharedStore, config: WorkerConfig, wake: Arc<Notify>, stop: 
                         in_flight.fetch_add(1, Ordering::SeqCst);
                         let job = Job {
                             store: store.clone(),
-                            client: client.clone(),
-                            policy: config.policy.clone(),
+                            poster: poster.clone(),
                             endpoints: endpoints.clone(),
                             done: done_tx.clone(),
                         };
@@ -204,8 +203,7 @@ impl EndpointCache {
 
 struct Job {
     store: SharedStore,
-    client: reqwest::Client,
-    policy: NetworkPolicy,
+    poster: Poster,
     endpoints: EndpointCache,
     done: mpsc::Sender<AttemptResult>,
 }
@@ -288,6 +286,86 @@ impl Job {
             Ok(None) => return Tried::error("connect", "the event no longer exists".into()),
             Err(err) => return Tried::error("connect", format!("event unavailable: {err}")),
         };
+        let content_type = serde_json::from_str::<Vec<(String, String)>>(&stored_headers)
+            .ok()
+            .and_then(|h| {
+                h.into_iter()
+                    .find(|(k, _)| k == "content-type")
+                    .map(|(_, v)| v)
+            })
+            .unwrap_or_else(|| "application/json".into());
+        let message_id = format!("msg_hy{}", c.delivery_id);
+        self.poster
+            .post(endpoint, body, content_type, &message_id)
+            .await
+    }
+}
+
+/// Sends signed requests to endpoints: the worker's deliveries and the dashboard's test sends.
+/// No redirects are followed, and every address is checked against the network policy.
+#[derive(Clone)]
+pub struct Poster {
+    client: reqwest::Client,
+    policy: NetworkPolicy,
+}
+
+/// What a test send did, for people to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestSend {
+    pub status: Option<u16>,
+    pub duration_ms: i64,
+    /// The start of the response body (lossy UTF-8).
+    pub response_body: String,
+    pub error: Option<String>,
+}
+
+impl Poster {
+    pub fn new(policy: NetworkPolicy) -> Result<Self, reqwest::Error> {
+        Ok(Self {
+            client: http_client(policy.clone())?,
+            policy,
+        })
+    }
+
+    /// Posts a `hookyard.test` event, signed like every delivery, and reports the answer.
+    /// Nothing is stored: it checks the URL, the network path and the handler's signature check.
+    pub async fn send_test(&self, endpoint: &EndpointRecord) -> TestSend {
+        let now = now_ms();
+        let body = serde_json::json!({
+            "type": "hookyard.test",
+            "id": format!("evt_test_{now}"),
+            "created": now / 1000,
+            "data": {"message": "A test event sent from the Hookyard dashboard.", "endpoint": endpoint.endpoint.name},
+        })
+        .to_string()
+        .into_bytes();
+        let clock = Instant::now();
+        let tried = self
+            .post(
+                endpoint,
+                body,
+                "application/json".into(),
+                &format!("msg_hytest{now}"),
+            )
+            .await;
+        TestSend {
+            status: tried.status,
+            duration_ms: clock.elapsed().as_millis() as i64,
+            response_body: String::from_utf8_lossy(&tried.body.unwrap_or_default()[..])
+                .chars()
+                .take(2000)
+                .collect(),
+            error: tried.error.map(|(_, message)| message),
+        }
+    }
+
+    async fn post(
+        &self,
+        endpoint: &EndpointRecord,
+        body: Vec<u8>,
+        content_type: String,
+        message_id: &str,
+    ) -> Tried {
         let url = match url::Url::parse(&endpoint.endpoint.url) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => url,
             _ => {
@@ -305,15 +383,6 @@ impl Job {
                 }
             }
         }
-        let content_type = serde_json::from_str::<Vec<(String, String)>>(&stored_headers)
-            .ok()
-            .and_then(|h| {
-                h.into_iter()
-                    .find(|(k, _)| k == "content-type")
-                    .map(|(_, v)| v)
-            })
-            .unwrap_or_else(|| "application/json".into());
-        let message_id = format!("msg_hy{}", c.delivery_id);
         let mut headers = vec![
             ("content-type".to_string(), content_type),
             (

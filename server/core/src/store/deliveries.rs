@@ -62,6 +62,42 @@ macro_rules! delivery_queries {
             Ok(id)
         }
 
+        /// Replaces an endpoint's settings (not its secret or state), with an audit entry.
+        pub(crate) async fn update_endpoint(
+            pool: &Pool<Db>,
+            id: i64,
+            new: &NewEndpoint,
+            actor: &str,
+            now_ms: i64,
+        ) -> Result<(), StoreError> {
+            let to_json = |v: &dyn erased::Json| v.json();
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE endpoints SET name = $2, url = $3, description = $4, patterns = $5, source_id = $6, \
+                 headers = $7, timeout_ms = $8, max_in_flight = $9, retry_schedule = $10, updated_at = $11 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(&new.name)
+            .bind(&new.url)
+            .bind(&new.description)
+            .bind(to_json(&new.patterns))
+            .bind(new.source_id)
+            .bind(to_json(&new.headers))
+            .bind(new.timeout_ms)
+            .bind(new.max_in_flight)
+            .bind(new.retry_schedule.as_ref().map(|s| to_json(s)))
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound(format!("no endpoint {id}")));
+            }
+            audit(&mut *tx, now_ms, actor, "endpoint.updated", &format!("endpoint:{id}"),
+                &serde_json::json!({"url": new.url, "patterns": new.patterns})).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
         pub(crate) async fn endpoints(pool: &Pool<Db>) -> Result<Vec<EndpointRecord>, StoreError> {
             let rows = sqlx::query(&format!("SELECT {ENDPOINT_COLUMNS} FROM endpoints ORDER BY name, id"))
                 .fetch_all(pool)

@@ -136,6 +136,14 @@ pub trait Store: Send + Sync + 'static {
         actor: &str,
         now_ms: i64,
     ) -> Result<(), StoreError>;
+    /// Replaces an endpoint's settings; its secret (in `new`, ignored) and state stay.
+    async fn update_endpoint(
+        &self,
+        id: i64,
+        new: &NewEndpoint,
+        actor: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError>;
     /// Leases up to `limit` due deliveries to `owner`, respecting each endpoint's in-flight limit.
     async fn claim_due(
         &self,
@@ -218,6 +226,11 @@ pub trait Store: Send + Sync + 'static {
     async fn failure_groups(&self) -> Result<Vec<FailureGroup>, StoreError>;
     /// Every event type seen: (type, count, last received, newest event id).
     async fn event_types(&self) -> Result<Vec<(String, i64, i64, i64)>, StoreError>;
+    /// Attempts per endpoint since `since` (endpoints without attempts are absent).
+    async fn endpoint_health(
+        &self,
+        since: i64,
+    ) -> Result<Vec<crate::model::EndpointHealth>, StoreError>;
 }
 
 /// Implements [`Store`] for a backend by delegating to its query module (`$q`), which holds
@@ -350,6 +363,15 @@ macro_rules! impl_store {
             ) -> Result<(), StoreError> {
                 $d::rotate_endpoint_secret(&self.pool, id, secret, actor, now_ms).await
             }
+            async fn update_endpoint(
+                &self,
+                id: i64,
+                new: &$crate::store::NewEndpoint,
+                actor: &str,
+                now_ms: i64,
+            ) -> Result<(), StoreError> {
+                $d::update_endpoint(&self.pool, id, new, actor, now_ms).await
+            }
             async fn claim_due(
                 &self,
                 owner: &str,
@@ -481,6 +503,12 @@ macro_rules! impl_store {
             }
             async fn event_types(&self) -> Result<Vec<(String, i64, i64, i64)>, StoreError> {
                 $v::event_types(&self.pool).await
+            }
+            async fn endpoint_health(
+                &self,
+                since: i64,
+            ) -> Result<Vec<$crate::model::EndpointHealth>, StoreError> {
+                $v::endpoint_health(&self.pool, since).await
             }
         }
     };

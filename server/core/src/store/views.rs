@@ -132,6 +132,44 @@ macro_rules! view_queries {
             .await?)
         }
 
+        /// Per endpoint since `since`: attempts, successful attempts, and the latest error.
+        pub(crate) async fn endpoint_health(pool: &Pool<Db>, since: i64) -> Result<Vec<crate::model::EndpointHealth>, StoreError> {
+            let counts: Vec<(i64, i64, i64)> = sqlx::query_as(
+                "SELECT d.endpoint_id, COUNT(*), \
+                 SUM(CASE WHEN a.error_kind IS NULL AND a.response_status BETWEEN 200 AND 299 THEN 1 ELSE 0 END) \
+                 FROM attempts a JOIN deliveries d ON d.id = a.delivery_id \
+                 WHERE a.started_at >= $1 GROUP BY d.endpoint_id",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await?;
+            let errors: Vec<(i64, i64, String)> = sqlx::query_as(
+                "SELECT d.endpoint_id, a.started_at, COALESCE(a.error_message, a.error_kind) \
+                 FROM attempts a JOIN deliveries d ON d.id = a.delivery_id \
+                 WHERE a.id IN (SELECT MAX(a2.id) FROM attempts a2 JOIN deliveries d2 ON d2.id = a2.delivery_id \
+                                WHERE a2.started_at >= $1 AND a2.error_kind IS NOT NULL GROUP BY d2.endpoint_id)",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await?;
+            let mut health: Vec<crate::model::EndpointHealth> = counts
+                .into_iter()
+                .map(|(endpoint_id, attempts, succeeded)| crate::model::EndpointHealth {
+                    endpoint_id,
+                    attempts,
+                    succeeded,
+                    ..Default::default()
+                })
+                .collect();
+            for (endpoint_id, at, message) in errors {
+                if let Some(h) = health.iter_mut().find(|h| h.endpoint_id == endpoint_id) {
+                    h.last_error = Some(message);
+                    h.last_error_at = Some(at);
+                }
+            }
+            Ok(health)
+        }
+
         /// Retrying and failed deliveries, grouped by endpoint and last error, worst first.
         pub(crate) async fn failure_groups(pool: &Pool<Db>) -> Result<Vec<FailureGroup>, StoreError> {
             let rows = sqlx::query(

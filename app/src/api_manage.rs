@@ -1,0 +1,608 @@
+//! Server functions that create and change endpoints and sources. Each checks its input field
+//! by field and answers what it did in a sentence, or which fields to fix and why.
+
+use hookyard_core::model::FieldError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::api::{store, unavailable, DASHBOARD_ACTOR};
+
+/// An endpoint's settings as its form shows them: header values are masked, never sent back.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EndpointFields {
+    pub id: Option<i64>,
+    pub name: String,
+    pub url: String,
+    pub description: String,
+    pub events: String,
+    pub source: String,
+    pub headers: String,
+    pub timeout_secs: String,
+    pub max_in_flight: String,
+    pub retry_schedule: String,
+    pub state: String,
+    pub state_reason: String,
+}
+
+/// What the endpoint form needs: the endpoint (none for a new one), sources to filter on,
+/// and the event types seen so far as suggestions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EndpointFormData {
+    pub form: EndpointFields,
+    pub exists: bool,
+    pub sources: Vec<(String, String)>,
+    pub known_types: Vec<String>,
+}
+
+#[server]
+pub async fn endpoint_form(id: Option<i64>) -> Result<EndpointFormData, ServerFnError> {
+    use hookyard_core::delivery::settings::KEEP_VALUE;
+    let store = store();
+    let now = hookyard_core::time::now_ms();
+    let failed = unavailable("loading the endpoint");
+    let sources = store.list_sources(now).await.map_err(failed)?;
+    let known_types = store
+        .event_types()
+        .await
+        .map_err(failed)?
+        .into_iter()
+        .map(|(t, ..)| t)
+        .collect();
+    let record = match id {
+        Some(id) => Some(
+            store
+                .endpoint(id)
+                .await
+                .map_err(failed)?
+                .ok_or_else(|| ServerFnError::new(format!("Endpoint {id} does not exist.")))?,
+        ),
+        None => None,
+    };
+    let form = match &record {
+        Some(r) => {
+            let e = &r.endpoint;
+            EndpointFields {
+                id: Some(e.id),
+                name: e.name.clone(),
+                url: e.url.clone(),
+                description: e.description.clone(),
+                events: e.patterns.join(", "),
+                source: sources
+                    .iter()
+                    .find(|s| Some(s.id) == e.source_id)
+                    .map(|s| s.slug.clone())
+                    .unwrap_or_default(),
+                headers: e
+                    .headers
+                    .iter()
+                    .map(|(k, _)| format!("{k}: {KEEP_VALUE}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                timeout_secs: (e.timeout_ms / 1000).to_string(),
+                max_in_flight: e.max_in_flight.to_string(),
+                retry_schedule: e
+                    .retry_schedule
+                    .as_ref()
+                    .map(|s| s.iter().map(u64::to_string).collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default(),
+                state: e.state.clone(),
+                state_reason: e.state_reason.clone(),
+            }
+        }
+        None => EndpointFields {
+            timeout_secs: "15".into(),
+            max_in_flight: "10".into(),
+            events: "*".into(),
+            ..Default::default()
+        },
+    };
+    Ok(EndpointFormData {
+        form,
+        exists: record.is_some(),
+        sources: sources.into_iter().map(|s| (s.slug, s.name)).collect(),
+        known_types,
+    })
+}
+
+/// The answer to a save: done (with the new secret, once, for a new endpoint), or the
+/// fields to fix.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Saved {
+    pub id: Option<i64>,
+    pub message: String,
+    pub secret: Option<String>,
+    pub errors: Vec<FieldError>,
+}
+
+impl Saved {
+    /// The message for `field`, if the server refused it.
+    pub fn error_for(&self, field: &str) -> Option<String> {
+        let messages: Vec<&str> = self
+            .errors
+            .iter()
+            .filter(|e| e.field == field)
+            .map(|e| e.message.as_str())
+            .collect();
+        (!messages.is_empty()).then(|| messages.join(" "))
+    }
+}
+
+/// Creates (no `id`) or updates an endpoint.
+#[server]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_endpoint(
+    id: Option<i64>,
+    name: String,
+    url: String,
+    description: String,
+    events: String,
+    source: String,
+    headers: String,
+    timeout_secs: String,
+    max_in_flight: String,
+    retry_schedule: String,
+) -> Result<Saved, ServerFnError> {
+    use hookyard_core::delivery::settings::{validate, EndpointDraft};
+    use hookyard_core::ingest::scheme::{generate_secret, Scheme};
+    use hookyard_core::store::NewEndpoint;
+    let store = store();
+    let now = hookyard_core::time::now_ms();
+    let failed = unavailable("saving the endpoint");
+    let current = match id {
+        Some(id) => Some(
+            store
+                .endpoint(id)
+                .await
+                .map_err(failed)?
+                .ok_or_else(|| ServerFnError::new(format!("Endpoint {id} does not exist.")))?,
+        ),
+        None => None,
+    };
+    let draft = EndpointDraft {
+        name,
+        url,
+        description,
+        events,
+        headers,
+        timeout_secs,
+        max_in_flight,
+        retry_schedule,
+    };
+    let current_headers = current
+        .as_ref()
+        .map(|r| r.endpoint.headers.clone())
+        .unwrap_or_default();
+    let mut errors = Vec::new();
+    let settings = validate(&draft, &current_headers)
+        .map_err(|e| errors = e)
+        .ok();
+    let source_id = match source.trim() {
+        "" => None,
+        slug => match store.source_by_slug(slug).await.map_err(failed)? {
+            Some(s) => Some(s.id),
+            None => {
+                errors.push(FieldError {
+                    field: "source".into(),
+                    message: format!("There is no source {slug:?}."),
+                });
+                None
+            }
+        },
+    };
+    let Some(s) = settings.filter(|_| errors.is_empty()) else {
+        return Ok(Saved {
+            errors,
+            ..Default::default()
+        });
+    };
+    let mut new = NewEndpoint {
+        name: s.name,
+        url: s.url,
+        description: s.description,
+        patterns: s.patterns,
+        source_id,
+        secret: String::new(),
+        headers: s.headers,
+        timeout_ms: s.timeout_ms,
+        max_in_flight: s.max_in_flight,
+        retry_schedule: s.retry_schedule,
+    };
+    match current {
+        Some(current) => {
+            let id = current.endpoint.id;
+            store
+                .update_endpoint(id, &new, DASHBOARD_ACTOR, now)
+                .await
+                .map_err(failed)?;
+            Ok(Saved {
+                id: Some(id),
+                message: format!("Saved “{}”. New deliveries use these settings.", new.name),
+                ..Default::default()
+            })
+        }
+        None => {
+            new.secret = generate_secret(Scheme::Standard);
+            let id = store.create_endpoint(&new, now).await.map_err(failed)?;
+            Ok(Saved {
+                id: Some(id),
+                message: format!(
+                    "Created “{}”. It receives {} from now on.",
+                    new.name,
+                    new.patterns.join(", ")
+                ),
+                secret: Some(new.secret),
+                ..Default::default()
+            })
+        }
+    }
+}
+
+/// Gives an endpoint a new signing secret and answers it (shown once).
+#[server]
+pub async fn rotate_endpoint_secret(id: i64) -> Result<String, ServerFnError> {
+    use hookyard_core::ingest::scheme::{generate_secret, Scheme};
+    let secret = generate_secret(Scheme::Standard);
+    store()
+        .rotate_endpoint_secret(id, &secret, DASHBOARD_ACTOR, hookyard_core::time::now_ms())
+        .await
+        .map_err(|err| match err {
+            hookyard_core::store::StoreError::NotFound(_) => {
+                ServerFnError::new(format!("Endpoint {id} does not exist."))
+            }
+            other => unavailable("rotating the secret")(other),
+        })?;
+    Ok(secret)
+}
+
+/// What a test send did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TestResult {
+    pub ok: bool,
+    pub summary: String,
+    pub status: Option<u16>,
+    pub duration_ms: i64,
+    pub response_body: String,
+}
+
+/// Sends a signed `hookyard.test` event to the endpoint now and reports its answer.
+#[server]
+pub async fn send_test_event(id: i64) -> Result<TestResult, ServerFnError> {
+    let poster = expect_context::<hookyard_core::delivery::worker::Poster>();
+    let endpoint = store()
+        .endpoint(id)
+        .await
+        .map_err(unavailable("sending a test event"))?
+        .ok_or_else(|| ServerFnError::new(format!("Endpoint {id} does not exist.")))?;
+    let sent = poster.send_test(&endpoint).await;
+    let ok = sent.error.is_none() && sent.status.is_some_and(|s| (200..300).contains(&s));
+    let summary = match (&sent.error, sent.status) {
+        (None, Some(status)) => format!(
+            "Answered {status} in {} ms: the handler accepted the test event.",
+            sent.duration_ms
+        ),
+        (Some(error), Some(status)) => {
+            format!("Answered {status} in {} ms: {error}.", sent.duration_ms)
+        }
+        (Some(error), None) => format!("Not delivered after {} ms: {error}.", sent.duration_ms),
+        (None, None) => format!("No answer after {} ms.", sent.duration_ms),
+    };
+    Ok(TestResult {
+        ok,
+        summary,
+        status: sent.status,
+        duration_ms: sent.duration_ms,
+        response_body: sent.response_body,
+    })
+}
+
+/// Checks a source's name and limits; `max_body_kib` is in KiB as the form shows it.
+#[cfg(feature = "ssr")]
+fn source_limits(
+    name: &str,
+    tolerance_secs: &str,
+    max_body_kib: &str,
+    errors: &mut Vec<FieldError>,
+) -> (String, i64, i64) {
+    use hookyard_core::ingest::receive::MAX_BODY_LIMIT;
+    let mut fail = |field: &str, message: String| {
+        errors.push(FieldError {
+            field: field.into(),
+            message,
+        })
+    };
+    let name = name.trim().to_string();
+    if name.chars().count() > 100 {
+        fail("name", "At most 100 characters.".into());
+    }
+    let tolerance = match tolerance_secs.trim().parse::<i64>() {
+        Ok(t) if (1..=86_400).contains(&t) => t,
+        _ => {
+            fail(
+                "tolerance_secs",
+                "A whole number of seconds from 1 to 86400.".into(),
+            );
+            0
+        }
+    };
+    let max_kib = MAX_BODY_LIMIT / 1024;
+    let max_body = match max_body_kib.trim().parse::<i64>() {
+        Ok(k) if (1..=max_kib).contains(&k) => k * 1024,
+        _ => {
+            fail(
+                "max_body_kib",
+                format!("A whole number of KiB from 1 to {max_kib} (25 MiB)."),
+            );
+            0
+        }
+    };
+    (name, tolerance, max_body)
+}
+
+/// Creates a source. An empty secret generates one in the scheme's format.
+#[server]
+#[allow(clippy::too_many_arguments)]
+pub async fn create_source(
+    slug: String,
+    name: String,
+    scheme: String,
+    secret: String,
+    tolerance_secs: String,
+    max_body_kib: String,
+    hmac_header: String,
+    hmac_encoding: String,
+) -> Result<Saved, ServerFnError> {
+    use hookyard_core::ingest::receive::valid_slug;
+    use hookyard_core::ingest::scheme::{
+        generate_secret, secret_format_warning, Encoding, Scheme, SchemeConfig,
+    };
+    use hookyard_core::store::{NewSource, StoreError};
+    let mut errors = Vec::new();
+    let slug = slug.trim().to_string();
+    if !valid_slug(&slug) {
+        errors.push(FieldError {
+            field: "slug".into(),
+            message:
+                "1 to 64 lower-case letters, digits, - or _; it becomes the URL /hooks/<slug>."
+                    .into(),
+        });
+    }
+    let parsed: Result<Scheme, String> = scheme.parse();
+    if parsed.is_err() {
+        errors.push(FieldError {
+            field: "scheme".into(),
+            message: "Choose how the sender signs its requests.".into(),
+        });
+    }
+    let (name, tolerance_secs, max_body_bytes) =
+        source_limits(&name, &tolerance_secs, &max_body_kib, &mut errors);
+    let mut config = SchemeConfig::default();
+    if parsed == Ok(Scheme::Hmac) {
+        let header = hmac_header.trim().to_ascii_lowercase();
+        if header.is_empty() || header.contains(char::is_whitespace) {
+            errors.push(FieldError {
+                field: "hmac_header".into(),
+                message: "Name the header that carries the signature, e.g. X-Signature.".into(),
+            });
+        }
+        config.header = header;
+        config.encoding = if hmac_encoding == "base64" {
+            Encoding::Base64
+        } else {
+            Encoding::Hex
+        };
+    }
+    let Ok(scheme) = parsed else {
+        return Ok(Saved {
+            errors,
+            ..Default::default()
+        });
+    };
+    if !errors.is_empty() {
+        return Ok(Saved {
+            errors,
+            ..Default::default()
+        });
+    }
+    let secret = match secret.trim() {
+        "" => generate_secret(scheme),
+        s => s.to_string(),
+    };
+    let warning = secret_format_warning(scheme, &secret);
+    let new = NewSource {
+        name: if name.is_empty() { slug.clone() } else { name },
+        slug: slug.clone(),
+        scheme,
+        config,
+        secret: secret.clone(),
+        tolerance_secs,
+        max_body_bytes,
+    };
+    match store()
+        .create_source(&new, hookyard_core::time::now_ms())
+        .await
+    {
+        Ok(id) => Ok(Saved {
+            id: Some(id),
+            message: match warning {
+                Some(w) => format!("Created source “{slug}”. Check the secret: {w}."),
+                None => {
+                    format!("Created source “{slug}”. Paste its URL and secret into the provider.")
+                }
+            },
+            secret: Some(secret),
+            errors: Vec::new(),
+        }),
+        Err(StoreError::Conflict(_)) => Ok(Saved {
+            errors: vec![FieldError {
+                field: "slug".into(),
+                message: format!("A source named {slug:?} already exists."),
+            }],
+            ..Default::default()
+        }),
+        Err(other) => Err(unavailable("creating the source")(other)),
+    }
+}
+
+/// Changes a source's name and limits.
+#[server]
+pub async fn update_source(
+    slug: String,
+    name: String,
+    tolerance_secs: String,
+    max_body_kib: String,
+) -> Result<Saved, ServerFnError> {
+    use hookyard_core::store::{SourceChange, StoreError};
+    let mut errors = Vec::new();
+    let (name, tolerance_secs, max_body_bytes) =
+        source_limits(&name, &tolerance_secs, &max_body_kib, &mut errors);
+    if !errors.is_empty() {
+        return Ok(Saved {
+            errors,
+            ..Default::default()
+        });
+    }
+    let change = SourceChange {
+        name: (!name.is_empty()).then_some(name),
+        tolerance_secs: Some(tolerance_secs),
+        max_body_bytes: Some(max_body_bytes),
+    };
+    match store()
+        .update_source(&slug, &change, hookyard_core::time::now_ms())
+        .await
+    {
+        Ok(()) => Ok(Saved {
+            message: format!("Saved source “{slug}”. The new limits apply within 2 seconds."),
+            ..Default::default()
+        }),
+        Err(StoreError::NotFound(_)) => Err(ServerFnError::new(format!(
+            "Source {slug:?} does not exist."
+        ))),
+        Err(other) => Err(unavailable("saving the source")(other)),
+    }
+}
+
+/// Makes a new secret current (pasted from the provider, or generated when empty); the
+/// previous one stays valid for `overlap_hours` so that nothing is refused meanwhile.
+#[server]
+pub async fn rotate_source_secret(
+    slug: String,
+    secret: String,
+    overlap_hours: String,
+) -> Result<Saved, ServerFnError> {
+    use hookyard_core::ingest::scheme::{generate_secret, secret_format_warning};
+    use hookyard_core::store::StoreError;
+    let store = store();
+    let source = store
+        .source_by_slug(&slug)
+        .await
+        .map_err(unavailable("rotating the secret"))?
+        .ok_or_else(|| ServerFnError::new(format!("Source {slug:?} does not exist.")))?;
+    let overlap = match overlap_hours.trim().parse::<i64>() {
+        Ok(h) if (0..=720).contains(&h) => h,
+        _ => {
+            return Ok(Saved {
+                errors: vec![FieldError {
+                    field: "overlap_hours".into(),
+                    message: "A whole number of hours from 0 to 720.".into(),
+                }],
+                ..Default::default()
+            })
+        }
+    };
+    let secret = match secret.trim() {
+        "" => generate_secret(source.scheme),
+        s => s.to_string(),
+    };
+    let now = hookyard_core::time::now_ms();
+    let until = now + overlap * hookyard_core::time::HOUR_MS;
+    match store.rotate_source_secret(&slug, &secret, until, now).await {
+        Ok(()) => {}
+        Err(StoreError::NotFound(_)) => {
+            return Err(ServerFnError::new(format!(
+                "Source {slug:?} does not exist."
+            )))
+        }
+        Err(other) => return Err(unavailable("rotating the secret")(other)),
+    }
+    let previous = if overlap == 0 {
+        "The previous secret no longer works.".to_string()
+    } else {
+        format!("The previous secret keeps working for {overlap} hours.")
+    };
+    Ok(Saved {
+        message: match secret_format_warning(source.scheme, &secret) {
+            Some(w) => format!("New secret is current. {previous} Check it: {w}."),
+            None => format!("New secret is current. {previous}"),
+        },
+        secret: Some(secret),
+        ..Default::default()
+    })
+}
+
+/// A source's settings as its form shows them (secrets never leave the server).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceFields {
+    pub exists: bool,
+    pub slug: String,
+    pub name: String,
+    pub scheme: String,
+    pub tolerance_secs: String,
+    pub max_body_kib: String,
+    /// Secrets currently accepted, newest first: (masked hint, valid until).
+    pub secrets: Vec<(String, Option<i64>)>,
+    pub inbound_url: String,
+}
+
+#[server]
+pub async fn source_form(slug: Option<String>) -> Result<SourceFields, ServerFnError> {
+    let now = hookyard_core::time::now_ms();
+    let headers: http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:3000")
+        .to_string();
+    let Some(slug) = slug else {
+        return Ok(SourceFields {
+            scheme: "stripe".into(),
+            tolerance_secs: "300".into(),
+            max_body_kib: "2048".into(),
+            inbound_url: format!("http://{host}/hooks/"),
+            ..Default::default()
+        });
+    };
+    let source = store()
+        .source_by_slug(&slug)
+        .await
+        .map_err(unavailable("loading the source"))?
+        .ok_or_else(|| ServerFnError::new(format!("Source {slug:?} does not exist.")))?;
+    Ok(SourceFields {
+        exists: true,
+        inbound_url: format!("http://{host}/hooks/{}", source.slug),
+        name: source.name,
+        scheme: source.scheme.to_string(),
+        tolerance_secs: source.tolerance_secs.to_string(),
+        max_body_kib: (source.max_body_bytes / 1024).to_string(),
+        secrets: source
+            .secrets
+            .iter()
+            .filter(|s| s.expires_at.is_none_or(|at| at > now))
+            .map(|s| (mask(&s.secret), s.expires_at))
+            .collect(),
+        slug: source.slug,
+    })
+}
+
+/// `whsec_ab…yz`: enough to tell secrets apart, not enough to use one.
+#[cfg(feature = "ssr")]
+fn mask(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() < 16 {
+        return "••••".into();
+    }
+    let prefix_len = if secret.starts_with("whsec_") { 8 } else { 2 };
+    let head: String = chars[..prefix_len].iter().collect();
+    let tail: String = chars[chars.len() - 2..].iter().collect();
+    format!("{head}…{tail}")
+}
