@@ -17,6 +17,14 @@ pub(crate) fn store() -> hookyard_core::store::SharedStore {
     expect_context::<hookyard_core::store::SharedStore>()
 }
 
+/// New events fan out by the endpoints' new settings at once (other processes: within 2 s).
+#[cfg(feature = "ssr")]
+pub(crate) fn endpoints_changed() {
+    if let Some(ingestor) = use_context::<std::sync::Arc<hookyard_core::ingest::Ingestor>>() {
+        ingestor.forget_endpoints();
+    }
+}
+
 /// Logs a store error and turns it into the sentence the browser sees.
 #[cfg(feature = "ssr")]
 pub(crate) fn unavailable(
@@ -267,6 +275,7 @@ pub async fn set_endpoint_state(id: i64, state: String) -> Result<String, Server
         )
         .await
         .map_err(unavailable("changing the endpoint"))?;
+    endpoints_changed();
     Ok(format!("Endpoint “{name}” {done}."))
 }
 

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use crate::api::{store, unavailable, DASHBOARD_ACTOR};
+use crate::api::{endpoints_changed, store, unavailable, DASHBOARD_ACTOR};
 
 /// An endpoint's settings as its form shows them: header values are masked, never sent back.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -215,6 +215,7 @@ pub async fn save_endpoint(
                 .update_endpoint(id, &new, DASHBOARD_ACTOR, now)
                 .await
                 .map_err(failed)?;
+            endpoints_changed();
             Ok(Saved {
                 id: Some(id),
                 message: format!("Saved “{}”. New deliveries use these settings.", new.name),
@@ -224,6 +225,7 @@ pub async fn save_endpoint(
         None => {
             new.secret = generate_secret(Scheme::Standard);
             let id = store.create_endpoint(&new, now).await.map_err(failed)?;
+            endpoints_changed();
             Ok(Saved {
                 id: Some(id),
                 message: format!(

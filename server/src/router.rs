@@ -77,9 +77,11 @@ pub fn build_router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let store = state.store.clone();
     let poster = state.poster.clone();
+    let ingestor = state.ingestor.clone();
     let provide = move || {
         provide_context(store.clone());
         provide_context(poster.clone());
+        provide_context(ingestor.clone());
     };
     let not_found = leptos_axum::render_app_to_stream_with_context(provide.clone(), {
         let options = options.clone();

@@ -691,3 +691,133 @@ async fn an_endpoint_failing_past_the_limit_is_disabled_with_its_reason() {
         worker.stop().await;
     }
 }
+
+/// Editing an endpoint changes where the next delivery goes, keeps its secret, and is audited;
+/// health counts the attempts of the last day; a test send reaches the handler signed and
+/// reports its answer without storing anything.
+#[tokio::test]
+async fn endpoint_edit_health_and_test_send() {
+    use hookyard_core::delivery::guard::NetworkPolicy;
+    use hookyard_core::delivery::worker::Poster;
+    for db in testing::all().await {
+        let (base, log) = handler::start().await;
+        let mut s = setup(&db.store).await;
+        let id = endpoint(
+            &db.store,
+            &format!("{base}/flaky"),
+            &["charge.*"],
+            Some(vec![0]),
+            2000,
+        )
+        .await;
+
+        // One failure then a success, on the old URL.
+        let first = ingest(&s.app, &event("evt_edit_1", "charge.succeeded")).await;
+        wait_deliveries(&db.store, first, 15, "the retry to succeed", |ds| {
+            status_of(ds, id) == "succeeded"
+        })
+        .await;
+        let health = db
+            .store
+            .endpoint_health(now_ms() - 3_600_000)
+            .await
+            .unwrap();
+        let h = health
+            .iter()
+            .find(|h| h.endpoint_id == id)
+            .expect("health row");
+        assert_eq!((h.attempts, h.succeeded), (2, 1), "{}", db.label);
+        assert_eq!(
+            h.last_error.as_deref(),
+            Some("answered 500"),
+            "{}",
+            db.label
+        );
+
+        // Point it elsewhere with other settings.
+        let mut record = db.store.endpoint(id).await.unwrap().unwrap();
+        let before_secret = record.secret.clone();
+        let e = &mut record.endpoint;
+        let edited = NewEndpoint {
+            name: "renamed".into(),
+            url: format!("{base}/ok"),
+            description: "edited in a test".into(),
+            patterns: vec!["invoice.paid".into(), "charge.*".into()],
+            source_id: None,
+            secret: "ignored by update".into(),
+            headers: vec![("x-edited".into(), "yes".into())],
+            timeout_ms: 3000,
+            max_in_flight: 3,
+            retry_schedule: None,
+        };
+        db.store
+            .update_endpoint(id, &edited, "tester", now_ms())
+            .await
+            .unwrap();
+        let after = db.store.endpoint(id).await.unwrap().unwrap();
+        assert_eq!(
+            after.secret, before_secret,
+            "{}: the secret stays",
+            db.label
+        );
+        assert_eq!(after.endpoint.name, "renamed");
+        assert_eq!(
+            after.endpoint.state, e.state,
+            "{}: the state stays",
+            db.label
+        );
+        assert_eq!(after.endpoint.patterns, ["invoice.paid", "charge.*"]);
+        assert_eq!(
+            (after.endpoint.timeout_ms, after.endpoint.max_in_flight),
+            (3000, 3)
+        );
+        let audit = db.store.audit_entries(10).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|(_, actor, action, target, _)| actor == "tester"
+                    && action == "endpoint.updated"
+                    && *target == format!("endpoint:{id}")),
+            "{}: {audit:?}",
+            db.label
+        );
+        assert!(db
+            .store
+            .update_endpoint(999_999, &edited, "tester", now_ms())
+            .await
+            .is_err());
+
+        // Wait for the worker's endpoint cache to expire, then the next event goes to /ok.
+        tokio::time::sleep(Duration::from_millis(2_500)).await;
+        let second = ingest(&s.app, &event("evt_edit_2", "invoice.paid")).await;
+        wait_deliveries(&db.store, second, 15, "delivery to the new URL", |ds| {
+            status_of(ds, id) == "succeeded"
+        })
+        .await;
+        let got = log.all();
+        let last = got.last().unwrap();
+        assert_eq!(last.path, "ok", "{}", db.label);
+        assert_eq!(last.header("x-edited"), Some("yes"));
+
+        // A test send: signed, answered, nothing stored.
+        let poster = Poster::new(NetworkPolicy::default()).unwrap();
+        let events_before = db.store.count_events().await.unwrap();
+        let sent = poster.send_test(&after).await;
+        assert_eq!(sent.status, Some(200), "{}: {sent:?}", db.label);
+        assert_eq!(sent.error, None);
+        assert_eq!(sent.response_body, "thanks");
+        let test = log.all().pop().unwrap();
+        assert!(String::from_utf8_lossy(&test.body).contains("hookyard.test"));
+        verify_with_standardwebhooks(&test);
+        assert_eq!(db.store.count_events().await.unwrap(), events_before);
+
+        // A handler that is down: a plain error, no panic.
+        let mut down = after.clone();
+        down.endpoint.url = format!("http://127.0.0.1:{}/x", handler::closed_port());
+        let failed = poster.send_test(&down).await;
+        assert_eq!(failed.status, None);
+        assert!(failed.error.is_some(), "{failed:?}");
+
+        s.worker.take().unwrap().stop().await;
+    }
+}

@@ -336,3 +336,130 @@ fn check_page((uri, status, html): (&str, StatusCode, String), label: &str) {
         "{label} {uri}: a fallback was never replaced: {html}"
     );
 }
+
+/// The live tail: a connection announces itself, then streams each new event that matches its
+/// filters, once, as JSON rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_tail_streams_new_matching_events_once() {
+    use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
+    use hookyard_core::ingest::signature::sign;
+    use tower::ServiceExt;
+    for db in testing::all().await {
+        common::stripe_source(&db.store, "whsec_live").await;
+        let app = build_router(AppState::new(db.store.clone()));
+        let send = |id: &str, event_type: &str| {
+            let body = format!(r#"{{"id":"{id}","type":"{event_type}","data":{{"object":{{}}}}}}"#);
+            let headers = sign(
+                Scheme::Stripe,
+                &SchemeConfig::default(),
+                "whsec_live",
+                body.as_bytes(),
+                hookyard_core::time::now_ms() / 1000,
+                "",
+            );
+            let app = app.clone();
+            async move {
+                let reply = common::post(&app, "/hooks/stripe", &headers, body).await;
+                assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+            }
+        };
+        send("evt_before", "charge.succeeded").await;
+        let req = axum::http::Request::get("/live/events?type=charge.*")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "text/event-stream");
+        let mut body = res.into_body().into_data_stream();
+        let mut text = String::new();
+        read_until(&mut body, &mut text, "event: ready").await;
+        send("evt_live_1", "charge.refunded").await;
+        send("evt_other", "invoice.paid").await;
+        send("evt_live_2", "charge.succeeded").await;
+        read_until(&mut body, &mut text, "evt_live_2").await;
+        // Two more polls: nothing is repeated.
+        tokio::time::sleep(std::time::Duration::from_millis(2_200)).await;
+        let rows: Vec<serde_json::Value> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .filter_map(|d| serde_json::from_str(d).ok())
+            .filter(|v: &serde_json::Value| v.get("provider_event_id").is_some())
+            .collect();
+        let ids: Vec<&str> = rows
+            .iter()
+            .map(|r| r["provider_event_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["evt_live_1", "evt_live_2"], "{}: {text}", db.label);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editor_pages_render_their_forms_on_the_server() {
+    let _serial = common::one_renderer_at_a_time();
+    for db in testing::all().await {
+        common::stripe_source(&db.store, "whsec_forms_0123456789").await;
+        let app = build_router(AppState::new(db.store.clone()));
+        let new_endpoint = get(&app, "/endpoints/new", &[]).await.text();
+        for needle in [
+            "New endpoint",
+            "name=\"url\"",
+            "name=\"events\"",
+            "Create endpoint",
+            "Any source",
+        ] {
+            assert!(
+                new_endpoint.contains(needle),
+                "{}: /endpoints/new lacks {needle}",
+                db.label
+            );
+        }
+        let new_source = get(&app, "/sources/new", &[]).await.text();
+        for needle in [
+            "New source",
+            "name=\"slug\"",
+            "Standard Webhooks / Svix",
+            "Create source",
+        ] {
+            assert!(
+                new_source.contains(needle),
+                "{}: /sources/new lacks {needle}",
+                db.label
+            );
+        }
+        let source = get(&app, "/sources/stripe", &[]).await.text();
+        assert!(
+            source.contains("/hooks/stripe") && source.contains("Rotate secret"),
+            "{}",
+            db.label
+        );
+        assert!(
+            source.contains("whsec_fo…89"),
+            "{}: masked secret hint: {source}",
+            db.label
+        );
+        assert!(
+            !source.contains("whsec_forms_0123456789"),
+            "{}: the secret leaked",
+            db.label
+        );
+        let missing = get(&app, "/endpoints/424242", &[]).await.text();
+        assert!(
+            missing.contains("Endpoint 424242 does not exist."),
+            "{}",
+            db.label
+        );
+    }
+}
+
+/// Reads a streamed body into `text` until it contains `needle` (15 s at most).
+async fn read_until(body: &mut axum::body::BodyDataStream, text: &mut String, needle: &str) {
+    use futures_util::StreamExt;
+    let found = tokio::time::timeout(std::time::Duration::from_secs(15), async {
+        while !text.contains(needle) {
+            let chunk = body.next().await.expect("stream open").expect("chunk");
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    assert!(found.is_ok(), "no {needle:?} in the stream: {text}");
+}

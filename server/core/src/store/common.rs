@@ -88,7 +88,7 @@ macro_rules! shared_queries {
             new: &NewSource,
             now_ms: i64,
         ) -> Result<i64, StoreError> {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::store::begin_write(pool).await?;
             let inserted = sqlx::query(
                 "INSERT INTO sources (slug, name, scheme, config, tolerance_secs, max_body_bytes, \
                  created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
@@ -216,7 +216,7 @@ macro_rules! shared_queries {
 
         /// Deletes a source that has no events (events keep their source for good).
         pub(crate) async fn delete_source(pool: &Pool<Db>, slug: &str) -> Result<(), StoreError> {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::store::begin_write(pool).await?;
             let id: Option<i64> = sqlx::query_scalar("SELECT id FROM sources WHERE slug = $1")
                 .bind(slug)
                 .fetch_optional(&mut *tx)
@@ -243,7 +243,7 @@ macro_rules! shared_queries {
             previous_expires_at: i64,
             now_ms: i64,
         ) -> Result<(), StoreError> {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::store::begin_write(pool).await?;
             let id: Option<i64> = sqlx::query_scalar("SELECT id FROM sources WHERE slug = $1")
                 .bind(slug)
                 .fetch_optional(&mut *tx)
@@ -283,7 +283,7 @@ macro_rules! shared_queries {
             use std::collections::HashMap;
             // 17 binds a row; stays well under both databases' parameter limits.
             const ROWS_PER_STATEMENT: usize = 500;
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::store::begin_write(pool).await?;
             let mut inserted: HashMap<(i64, String), i64> = HashMap::with_capacity(batch.len());
             for chunk in batch.chunks(ROWS_PER_STATEMENT) {
                 let mut q = sqlx::QueryBuilder::<Db>::new(

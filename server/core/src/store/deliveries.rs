@@ -71,7 +71,7 @@ macro_rules! delivery_queries {
             now_ms: i64,
         ) -> Result<(), StoreError> {
             let to_json = |v: &dyn erased::Json| v.json();
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::store::begin_write(pool).await?;
             let done = sqlx::query(
                 "UPDATE endpoints SET name = $2, url = $3, description = $4, patterns = $5, source_id = $6, \
                  headers = $7, timeout_ms = $8, max_in_flight = $9, retry_schedule = $10, updated_at = $11 WHERE id = $1",
@@ -121,7 +121,7 @@ macro_rules! delivery_queries {
             actor: &str,
             now_ms: i64,
         ) -> Result<(), StoreError> {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::store::begin_write(pool).await?;
             let done = sqlx::query(
                 "UPDATE endpoints SET state = $2, state_reason = $3, updated_at = $4, \
                  failing_since = CASE WHEN $2 = 'enabled' THEN NULL ELSE failing_since END WHERE id = $1",
@@ -159,7 +159,7 @@ macro_rules! delivery_queries {
             actor: &str,
             now_ms: i64,
         ) -> Result<(), StoreError> {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::store::begin_write(pool).await?;
             let done = sqlx::query("UPDATE endpoints SET secret = $2, updated_at = $3 WHERE id = $1")
                 .bind(id)
                 .bind(secret)
@@ -257,7 +257,7 @@ macro_rules! delivery_queries {
             owner: &str,
             disable_after_ms: i64,
         ) -> Result<(), StoreError> {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::store::begin_write(pool).await?;
             // Attempts: multi-row inserts (12 binds a row).
             for chunk in results.chunks(400) {
                 let mut q = sqlx::QueryBuilder::<Db>::new(
@@ -463,7 +463,7 @@ macro_rules! delivery_queries {
         }
 
         pub(crate) async fn retry_delivery_now(pool: &Pool<Db>, id: i64, actor: &str, now_ms: i64) -> Result<bool, StoreError> {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::store::begin_write(pool).await?;
             let done = sqlx::query(
                 "UPDATE deliveries SET status = 'pending', next_attempt_at = $2, next_trigger = 'manual', \
                  next_actor = $3, updated_at = $2 WHERE id = $1 AND status IN ('retrying', 'failed', 'cancelled', 'succeeded', 'pending')",
@@ -482,7 +482,7 @@ macro_rules! delivery_queries {
         }
 
         pub(crate) async fn cancel_delivery(pool: &Pool<Db>, id: i64, actor: &str, now_ms: i64) -> Result<bool, StoreError> {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::store::begin_write(pool).await?;
             let done = sqlx::query(
                 "UPDATE deliveries SET status = 'cancelled', updated_at = $2 \
                  WHERE id = $1 AND status IN ('pending', 'retrying', 'held')",
@@ -507,7 +507,7 @@ macro_rules! delivery_queries {
             actor: &str,
             now_ms: i64,
         ) -> Result<i64, StoreError> {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::store::begin_write(pool).await?;
             let mut created = 0;
             for endpoint_id in endpoint_ids {
                 let state: Option<String> = sqlx::query_scalar("SELECT state FROM endpoints WHERE id = $1")
@@ -557,7 +557,7 @@ macro_rules! delivery_queries {
         }
 
         pub(crate) async fn start_bulk_replay(pool: &Pool<Db>, f: &ReplayFilter, actor: &str, now_ms: i64) -> Result<BulkReplay, StoreError> {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::store::begin_write(pool).await?;
             // The highest delivery id now bounds the job, so it never replays its own output.
             let total: i64 = sqlx::query_scalar(&format!(
                 "SELECT COUNT(*) FROM deliveries d JOIN events ev ON ev.id = d.event_id WHERE {FILTER_SQL}"
@@ -594,7 +594,7 @@ macro_rules! delivery_queries {
 
         /// Advances a running bulk replay by up to `batch` deliveries; returns it afterwards.
         pub(crate) async fn step_bulk_replay(pool: &Pool<Db>, id: i64, batch: i64, now_ms: i64) -> Result<Option<BulkReplay>, StoreError> {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::store::begin_write(pool).await?;
             let row = sqlx::query("SELECT filter, cursor, state, actor FROM bulk_replays WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
@@ -682,7 +682,7 @@ macro_rules! delivery_queries {
         }
 
         pub(crate) async fn cancel_bulk_replay(pool: &Pool<Db>, id: i64, actor: &str, now_ms: i64) -> Result<bool, StoreError> {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::store::begin_write(pool).await?;
             let done = sqlx::query("UPDATE bulk_replays SET state = 'cancelled', updated_at = $2 WHERE id = $1 AND state = 'running'")
                 .bind(id)
                 .bind(now_ms)
