@@ -50,6 +50,6 @@ export default defineConfig({
     timeout: 60_000,
     stdout: "ignore",
     stderr: "pipe",
-    env: { DATABASE_URL: `sqlite://${dataDir}/hookyard.db`, HOOKYARD_LOG: "warn" },
+    env: { DATABASE_URL: `sqlite://${dataDir}/hookyard.db`, HOOKYARD_LOG: process.env.HOOKYARD_E2E_LOG ?? "warn" },
   },
 });

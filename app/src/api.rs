@@ -25,6 +25,15 @@ pub(crate) fn endpoints_changed() {
     }
 }
 
+/// Requests to the source are checked against its new settings and secrets at once (other
+/// processes: within 2 s).
+#[cfg(feature = "ssr")]
+pub(crate) fn source_changed(slug: &str) {
+    if let Some(ingestor) = use_context::<std::sync::Arc<hookyard_core::ingest::Ingestor>>() {
+        ingestor.forget_source(slug);
+    }
+}
+
 /// Logs a store error and turns it into the sentence the browser sees.
 #[cfg(feature = "ssr")]
 pub(crate) fn unavailable(
@@ -78,8 +87,9 @@ pub struct EventQuery {
 }
 
 /// The Events table for a filter. A payload search without a time range looks at the last
-/// 24 hours, so it stays fast on large stores.
-#[server]
+/// 24 hours, so it stays fast on large stores. JSON arguments: an all-empty filter would be an
+/// empty URL-encoded body, which the default encoding cannot tell from a missing argument.
+#[server(input = leptos::server_fn::codec::Json)]
 pub async fn list_events(query: EventQuery) -> Result<EventPage, ServerFnError> {
     use hookyard_core::model::EventFilter;
     use hookyard_core::time::{now_ms, DAY_MS, HOUR_MS};

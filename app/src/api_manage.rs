@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use crate::api::{endpoints_changed, store, unavailable, DASHBOARD_ACTOR};
+use crate::api::{endpoints_changed, source_changed, store, unavailable, DASHBOARD_ACTOR};
 
 /// An endpoint's settings as its form shows them: header values are masked, never sent back.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -424,17 +424,22 @@ pub async fn create_source(
         .create_source(&new, hookyard_core::time::now_ms())
         .await
     {
-        Ok(id) => Ok(Saved {
-            id: Some(id),
-            message: match warning {
-                Some(w) => format!("Created source “{slug}”. Check the secret: {w}."),
-                None => {
-                    format!("Created source “{slug}”. Paste its URL and secret into the provider.")
-                }
-            },
-            secret: Some(secret),
-            errors: Vec::new(),
-        }),
+        Ok(id) => {
+            source_changed(&slug);
+            Ok(Saved {
+                id: Some(id),
+                message: match warning {
+                    Some(w) => format!("Created source “{slug}”. Check the secret: {w}."),
+                    None => {
+                        format!(
+                            "Created source “{slug}”. Paste its URL and secret into the provider."
+                        )
+                    }
+                },
+                secret: Some(secret),
+                errors: Vec::new(),
+            })
+        }
         Err(StoreError::Conflict(_)) => Ok(Saved {
             errors: vec![FieldError {
                 field: "slug".into(),
@@ -473,10 +478,13 @@ pub async fn update_source(
         .update_source(&slug, &change, hookyard_core::time::now_ms())
         .await
     {
-        Ok(()) => Ok(Saved {
-            message: format!("Saved source “{slug}”. The new limits apply within 2 seconds."),
-            ..Default::default()
-        }),
+        Ok(()) => {
+            source_changed(&slug);
+            Ok(Saved {
+                message: format!("Saved source “{slug}”. The new limits apply from now on."),
+                ..Default::default()
+            })
+        }
         Err(StoreError::NotFound(_)) => Err(ServerFnError::new(format!(
             "Source {slug:?} does not exist."
         ))),
@@ -519,7 +527,7 @@ pub async fn rotate_source_secret(
     let now = hookyard_core::time::now_ms();
     let until = now + overlap * hookyard_core::time::HOUR_MS;
     match store.rotate_source_secret(&slug, &secret, until, now).await {
-        Ok(()) => {}
+        Ok(()) => source_changed(&slug),
         Err(StoreError::NotFound(_)) => {
             return Err(ServerFnError::new(format!(
                 "Source {slug:?} does not exist."

@@ -126,7 +126,7 @@ fn Editor(data: EndpointFormData, set_state: ServerAction<SetEndpointState>) -> 
                         <Field label="Deliveries in flight at most" name="max_in_flight" value=f.max_in_flight.clone()
                             error=error("max_in_flight") kind="number" hint="1 to 1000 at once to this endpoint." />
                         <Field label="Retry schedule (seconds)" name="retry_schedule" value=f.retry_schedule.clone()
-                            error=error("retry_schedule") placeholder="5, 300, 1800, 7200, 18000, 36000, 36000"
+                            error=error("retry_schedule") placeholder="default: 5, 300, 1800, …"
                             hint="Waits between tries. Empty: the default, 8 tries over about 28 hours." />
                         <div class="wide">
                             <Field label="Extra headers" name="headers" value=f.headers.clone() error=error("headers")

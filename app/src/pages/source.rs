@@ -163,6 +163,16 @@ fn EditSource(fields: SourceFields, rotate: ServerAction<RotateSourceSecret>) ->
     let error = move |field| field_error(update, field);
     let rotate_error = move |field| field_error(rotate, field);
     let (slug, rotate_slug) = (fields.slug.clone(), fields.slug.clone());
+    let rotate_hint = if fields.scheme == "stripe" {
+        "Roll the secret in the Stripe dashboard first, then paste the new one here."
+    } else {
+        "Paste the sender's new secret, or leave empty to generate one and give it to them."
+    };
+    let tolerance_hint = if matches!(fields.scheme.as_str(), "stripe" | "standard") {
+        "Signed timestamps further than this from now are refused."
+    } else {
+        "Not used: this scheme signs no timestamp."
+    };
     view! {
         <Title text=fields.name.clone() />
         <header class="page-header">
@@ -184,7 +194,7 @@ fn EditSource(fields: SourceFields, rotate: ServerAction<RotateSourceSecret>) ->
                             <Field label="Name" name="name" value=fields.name.clone() error=error("name") />
                         </div>
                         <Field label="Timestamp tolerance (seconds)" name="tolerance_secs" value=fields.tolerance_secs.clone()
-                            error=error("tolerance_secs") kind="number" />
+                            error=error("tolerance_secs") kind="number" hint=tolerance_hint />
                         <Field label="Body limit (KiB)" name="max_body_kib" value=fields.max_body_kib.clone()
                             error=error("max_body_kib") kind="number" />
                     </div>
@@ -214,7 +224,7 @@ fn EditSource(fields: SourceFields, rotate: ServerAction<RotateSourceSecret>) ->
                     <input type="hidden" name="slug" value=rotate_slug />
                     <Field label="New secret" name="secret" value="" error=rotate_error("secret")
                         placeholder="Paste the provider's new secret, or leave empty to generate"
-                        hint="Stripe: roll the secret in the Stripe dashboard first, then paste the new one here." />
+                        hint=rotate_hint />
                     <Field label="Keep the previous secret for (hours)" name="overlap_hours" value="24"
                         error=rotate_error("overlap_hours") kind="number"
                         hint="Requests signed with either secret are accepted meanwhile, so nothing is refused during the switch." />
