@@ -1,6 +1,9 @@
 //! Server functions that create and change endpoints and sources. Each checks its input field
 //! by field and answers what it did in a sentence, or which fields to fix and why.
 
+// A form's fields arrive as a server function's arguments, one each.
+#![allow(clippy::too_many_arguments)]
+
 use hookyard_core::model::FieldError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -130,7 +133,6 @@ impl Saved {
 
 /// Creates (no `id`) or updates an endpoint.
 #[server]
-#[allow(clippy::too_many_arguments)]
 pub async fn save_endpoint(
     id: Option<i64>,
     name: String,
@@ -343,7 +345,6 @@ fn source_limits(
 
 /// Creates a source. An empty secret generates one in the scheme's format.
 #[server]
-#[allow(clippy::too_many_arguments)]
 pub async fn create_source(
     slug: String,
     name: String,

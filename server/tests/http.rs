@@ -12,7 +12,7 @@ use hookyard_server::{build_router, AppState};
 // at a time (see `common::one_renderer_at_a_time`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_and_readyz_follow_the_database() {
-    let _serial = common::one_renderer_at_a_time();
+    let _serial = common::one_renderer_at_a_time().await;
     for db in testing::all().await {
         let app = build_router(AppState::new(db.store.clone()));
         let health = get(&app, "/healthz", &[]).await;
@@ -54,7 +54,7 @@ async fn healthz_and_readyz_follow_the_database() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overview_renders_on_the_server_with_an_honest_empty_state() {
-    let _serial = common::one_renderer_at_a_time();
+    let _serial = common::one_renderer_at_a_time().await;
     for db in testing::all().await {
         let app = build_router(AppState::new(db.store.clone()));
         let page = get(&app, "/", &[]).await;
@@ -100,7 +100,7 @@ async fn overview_renders_on_the_server_with_an_honest_empty_state() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overview_shows_a_clear_error_when_the_database_is_gone() {
-    let _serial = common::one_renderer_at_a_time();
+    let _serial = common::one_renderer_at_a_time().await;
     let db = testing::sqlite().await;
     let app = build_router(AppState::new(db.store.clone()));
     db.store.close().await;
@@ -116,7 +116,7 @@ async fn overview_shows_a_clear_error_when_the_database_is_gone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_navigation_page_renders() {
-    let _serial = common::one_renderer_at_a_time();
+    let _serial = common::one_renderer_at_a_time().await;
     let db = testing::sqlite().await;
     let app = build_router(AppState::new(db.store.clone()));
     for (href, title) in [
@@ -145,7 +145,7 @@ async fn every_navigation_page_renders() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_path_is_a_404_page() {
-    let _serial = common::one_renderer_at_a_time();
+    let _serial = common::one_renderer_at_a_time().await;
     let db = testing::sqlite().await;
     let app = build_router(AppState::new(db.store.clone()));
     let page = get(&app, "/no/such/page", &[]).await;
@@ -155,7 +155,7 @@ async fn unknown_path_is_a_404_page() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assets_are_embedded_compressed_and_revalidated() {
-    let _serial = common::one_renderer_at_a_time();
+    let _serial = common::one_renderer_at_a_time().await;
     let db = testing::sqlite().await;
     let app = build_router(AppState::new(db.store.clone()));
     let css = get(&app, "/pkg/hookyard.css", &[]).await;
@@ -188,7 +188,7 @@ async fn assets_are_embedded_compressed_and_revalidated() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_pages_render_real_data_without_javascript() {
-    let _serial = common::one_renderer_at_a_time();
+    let _serial = common::one_renderer_at_a_time().await;
     use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
     use hookyard_core::ingest::signature::sign;
     use hookyard_core::store::NewEndpoint;
@@ -289,7 +289,7 @@ async fn dashboard_pages_render_real_data_without_javascript() {
 /// never hydrates.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_render_completely_under_concurrent_load() {
-    let _serial = common::one_renderer_at_a_time();
+    let _serial = common::one_renderer_at_a_time().await;
     for db in testing::all().await {
         common::stripe_source(&db.store, "whsec_load").await;
         let app = build_router(AppState::new(db.store.clone()));
@@ -395,7 +395,7 @@ async fn live_tail_streams_new_matching_events_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn editor_pages_render_their_forms_on_the_server() {
-    let _serial = common::one_renderer_at_a_time();
+    let _serial = common::one_renderer_at_a_time().await;
     for db in testing::all().await {
         common::stripe_source(&db.store, "whsec_forms_0123456789").await;
         let app = build_router(AppState::new(db.store.clone()));

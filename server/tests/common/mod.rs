@@ -16,11 +16,9 @@ use tower::ServiceExt;
 /// resource's fetcher never started. Run one test at a time, or load one runtime with 480
 /// concurrent page renders, and it never happened (0 in 55 runs). `hookyard serve` has one
 /// runtime, so this serialises the tests rather than hiding a production fault.
-pub fn one_renderer_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    static RENDERING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    RENDERING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+pub async fn one_renderer_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static RENDERING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    RENDERING.lock().await
 }
 
 /// A response, fully read.

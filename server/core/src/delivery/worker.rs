@@ -396,7 +396,7 @@ impl Poster {
             &endpoint.secret,
             &body,
             now_ms() / 1000,
-            &message_id,
+            message_id,
         ));
         headers.extend(endpoint.endpoint.headers.iter().cloned());
         let mut request = self

@@ -753,6 +753,21 @@ pub(crate) fn first_overview_hour(now_ms: i64) -> i64 {
     now_ms.div_euclid(HOUR_MS) - 23
 }
 
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes fails with
+/// "database is locked" if another writer committed in between, without waiting for the busy
+/// timeout. PostgreSQL's row locks make a plain `BEGIN` right there.
+pub(crate) async fn begin_write<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error> {
+    let statement = if DB::NAME == "SQLite" {
+        "BEGIN IMMEDIATE"
+    } else {
+        "BEGIN"
+    };
+    pool.begin_with(statement).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -789,19 +804,4 @@ mod tests {
         assert_eq!(buckets.iter().map(|b| b.events).sum::<i64>(), 7);
         assert_eq!(first_overview_hour(now), 77);
     }
-}
-
-/// Begins a transaction that will write. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes fails with
-/// "database is locked" if another writer committed in between, without waiting for the busy
-/// timeout. PostgreSQL's row locks make a plain `BEGIN` right there.
-pub(crate) async fn begin_write<DB: sqlx::Database>(
-    pool: &sqlx::Pool<DB>,
-) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error> {
-    let statement = if DB::NAME == "SQLite" {
-        "BEGIN IMMEDIATE"
-    } else {
-        "BEGIN"
-    };
-    pool.begin_with(statement).await
 }
