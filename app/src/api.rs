@@ -13,13 +13,13 @@ use serde::{Deserialize, Serialize};
 const DASHBOARD_ACTOR: &str = "dashboard";
 
 #[cfg(feature = "ssr")]
-fn store() -> hookyard_core::store::SharedStore {
+pub(crate) fn store() -> hookyard_core::store::SharedStore {
     expect_context::<hookyard_core::store::SharedStore>()
 }
 
 /// Logs a store error and turns it into the sentence the browser sees.
 #[cfg(feature = "ssr")]
-fn unavailable(
+pub(crate) fn unavailable(
     what: &'static str,
 ) -> impl FnOnce(hookyard_core::store::StoreError) -> ServerFnError {
     move |err| {

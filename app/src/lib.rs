@@ -5,6 +5,7 @@
 //! storage layer of `hookyard-core` through the context the server provides.
 
 pub mod api;
+pub mod api_payments;
 mod components;
 mod pages;
 mod shell;

@@ -9,7 +9,8 @@ use leptos_router::{
 
 use crate::components::ThemeToggle;
 use crate::pages::{
-    Endpoints, Event, EventTypes, Events, Failures, NotFound, Overview, Sources, Upcoming,
+    Endpoints, Event, EventTypes, Events, Failures, NotFound, Overview, Payment, Payments, Sources,
+    Upcoming,
 };
 
 /// Applies the saved theme before the first paint, so a dark-theme user never sees a flash of
@@ -144,7 +145,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/endpoints") ssr=SsrMode::Async view=Endpoints />
                         <Route path=path!("/event-types") ssr=SsrMode::Async view=EventTypes />
                         <Route path=path!("/sources") ssr=SsrMode::Async view=Sources />
-                        <Route path=path!("/payments") ssr=SsrMode::Async view=|| view! { <Upcoming href="/payments" /> } />
+                        <Route path=path!("/payments") ssr=SsrMode::Async view=Payments />
+                        <Route path=path!("/payments/:id") ssr=SsrMode::Async view=Payment />
                         <Route path=path!("/audit") ssr=SsrMode::Async view=|| view! { <Upcoming href="/audit" /> } />
                         <Route path=path!("/users") ssr=SsrMode::Async view=|| view! { <Upcoming href="/users" /> } />
                     </Routes>

@@ -7,6 +7,8 @@ mod events;
 mod failures;
 mod not_found;
 mod overview;
+mod payment;
+mod payments;
 mod sources;
 mod upcoming;
 
@@ -17,5 +19,7 @@ pub use events::Events;
 pub use failures::Failures;
 pub use not_found::NotFound;
 pub use overview::Overview;
+pub use payment::Payment;
+pub use payments::Payments;
 pub use sources::Sources;
 pub use upcoming::Upcoming;
