@@ -80,7 +80,10 @@ pub struct PaymentsPage {
 /// The Payments page for a filter: totals for today, 7 days, this month (and the custom
 /// range), the daily chart, and one page of the table.
 #[server]
-pub async fn get_payments(query: PaymentQuery) -> Result<PaymentsPage, ServerFnError> {
+pub async fn get_payments(
+    // The query string of a filterless page encodes nothing at all.
+    #[server(default)] query: PaymentQuery,
+) -> Result<PaymentsPage, ServerFnError> {
     use hookyard_core::payments::{AmountBound, PaymentFilter, PaymentStatus};
     use hookyard_core::time::{
         format_date, now_ms, parse_date, start_of_day, start_of_month, DAY_MS,
