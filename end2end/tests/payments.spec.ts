@@ -125,6 +125,7 @@ test("payments: live totals per currency, failed filter, one payment's timeline 
   await expect(timeline.nth(0)).toContainText("stale");
   await expect(timeline.nth(1)).toContainText("delivered 1 more time, counted once");
   await expect(timeline.nth(2)).toContainText("charge.refunded");
+  await expect(timeline.nth(2)).toContainText("15.00 USD"); // the refund, not the charge
   await expect(page.locator("dl.facts")).toContainText("15.00 USD");
   await screenshots(page, "payment");
   await timeline.nth(2).getByRole("link", { name: "charge.refunded" }).click();

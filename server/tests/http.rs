@@ -1,6 +1,10 @@
 //! The router, driven in-process: health probes, SSR pages and embedded assets, on SQLite and
 //! PostgreSQL.
 
+// Page tests hold `common::one_renderer_at_a_time()`'s guard across awaits on purpose: it
+// serialises whole tests, and each test has its own runtime, so no task can deadlock on it.
+#![allow(clippy::await_holding_lock)]
+
 mod common;
 
 use axum::http::{header, StatusCode};

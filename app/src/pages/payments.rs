@@ -272,12 +272,12 @@ fn TotalsTable(periods: Vec<Period>, mode: &'static str) -> impl IntoView {
                 view! {
                     <tr class={if i == 0 { "currency-first" } else { "" }}>
                         <th scope="row">{(i == 0).then(|| c.to_ascii_uppercase())}</th>
-                        <td class="nowrap">{p.label}</td>
-                        <td class="num">{amount(t.succeeded_amount)} <span class="muted count">{format!(" ({})", t.succeeded_count)}</span></td>
-                        <td class=quiet(t.refunded_amount)>{amount(t.refunded_amount)}</td>
-                        <td class=quiet(t.disputed_amount)>{amount(t.disputed_amount)}</td>
-                        <td class={if t.failed_count > 0 { "num failed-cell" } else { "num muted" }}>{failed}</td>
-                        <td class="num strong">{amount(t.net_amount())}</td>
+                        <td class="nowrap period" data-code=format!("{} · ", c.to_ascii_uppercase())>{p.label}</td>
+                        <td class="num" data-label="Collected">{amount(t.succeeded_amount)} <span class="muted count">{format!(" ({})", t.succeeded_count)}</span></td>
+                        <td class=quiet(t.refunded_amount) data-label="Refunded">{amount(t.refunded_amount)}</td>
+                        <td class=quiet(t.disputed_amount) data-label="Disputed">{amount(t.disputed_amount)}</td>
+                        <td class={if t.failed_count > 0 { "num failed-cell" } else { "num muted" }} data-label="Failed">{failed}</td>
+                        <td class="num strong" data-label="Net">{amount(t.net_amount())}</td>
                     </tr>
                 }
             })
@@ -319,11 +319,18 @@ fn DailyCharts(chart: DailyChart) -> impl IntoView {
     }
     let first = chart.first_day_ms;
     let days = chart.days.max(1);
-    by_currency
+    let charts = by_currency
         .into_iter()
         .map(|(currency, list)| view! { <CurrencyChart currency list first days /> })
-        .collect_view()
-        .into_any()
+        .collect_view();
+    view! {
+        {charts}
+        <p class="legend-row">
+            <span class="legend legend-collected">"Collected"</span>
+            <span class="legend legend-refunded">"Refunded"</span>
+        </p>
+    }
+    .into_any()
 }
 
 #[component]
@@ -386,16 +393,14 @@ fn CurrencyChart(currency: String, list: Vec<DayTotals>, first: i64, days: i64) 
     view! {
         <figure class="chart payment-chart">
             <figcaption class="chart-title"><strong>{currency.to_ascii_uppercase()}</strong> " " <span class="muted">{summary.clone()}</span></figcaption>
-            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=format!("{}: {summary}", currency.to_ascii_uppercase())>
-                <line class="baseline" x1=0 x2=W y1=base y2=base />
-                <text class="axis" x=2 y=TOP - 2.0>{format_minor(max, &currency)}</text>
-                {bars}
-            </svg>
+            <div class="chart-scroll">
+                <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=format!("{}: {summary}", currency.to_ascii_uppercase())>
+                    <line class="baseline" x1=0 x2=W y1=base y2=base />
+                    <text class="axis" x=2 y=TOP - 2.0>{format_minor(max, &currency)}</text>
+                    {bars}
+                </svg>
+            </div>
         </figure>
-        <p class="legend-row">
-            <span class="legend legend-collected">"Collected"</span>
-            <span class="legend legend-refunded">"Refunded"</span>
-        </p>
     }
 }
 
@@ -497,14 +502,16 @@ fn PaymentTable(
             view! {
                 <tr>
                     <td class="nowrap"><a href=href.clone()><Time ms=p.created_at /></a></td>
-                    <td class="ellipsis" title=p.customer.clone().unwrap_or_default()>{p.customer.clone().unwrap_or_else(|| "—".into())}</td>
                     <td class="num nowrap"><a href=href.clone() class="amount">{amount}</a>{refunded}</td>
                     <td>
-                        <StatusBadge status=p.status.as_str().to_string() />
-                        {disputed}
-                        " " <ModeBadge livemode=p.livemode />
+                        <span class="nowrap">
+                            <StatusBadge status=p.status.as_str().to_string() />
+                            {disputed}
+                            " " <ModeBadge livemode=p.livemode />
+                        </span>
                         {failure}
                     </td>
+                    <td class="ellipsis" title=p.customer.clone().unwrap_or_default()>{p.customer.clone().unwrap_or_else(|| "—".into())}</td>
                     <td class="mono ellipsis" title=p.key.clone()><a href=href>{p.key.clone()}</a></td>
                 </tr>
             }
@@ -516,9 +523,9 @@ fn PaymentTable(
                 <thead>
                     <tr>
                         <th>"Created"</th>
-                        <th>"Customer"</th>
                         <th class="num">"Amount"</th>
                         <th>"Status"</th>
+                        <th>"Customer"</th>
                         <th>"Provider id"</th>
                     </tr>
                 </thead>
