@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod api_manage;
+pub mod api_payments;
 mod components;
 mod pages;
 mod shell;

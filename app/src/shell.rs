@@ -9,8 +9,8 @@ use leptos_router::{
 
 use crate::components::ThemeToggle;
 use crate::pages::{
-    EndpointEditor, Endpoints, Event, EventTypes, Events, Failures, NotFound, Overview,
-    SourceEditor, Sources, Upcoming,
+    EndpointEditor, Endpoints, Event, EventTypes, Events, Failures, NotFound, Overview, Payment,
+    Payments, SourceEditor, Sources, Upcoming,
 };
 
 /// Applies the saved theme before the first paint, so a dark-theme user never sees a flash of
@@ -148,7 +148,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/event-types") ssr=SsrMode::Async view=EventTypes />
                         <Route path=path!("/sources") ssr=SsrMode::Async view=Sources />
                         <Route path=path!("/sources/:slug") ssr=SsrMode::Async view=SourceEditor />
-                        <Route path=path!("/payments") ssr=SsrMode::Async view=|| view! { <Upcoming href="/payments" /> } />
+                        <Route path=path!("/payments") ssr=SsrMode::Async view=Payments />
+                        <Route path=path!("/payments/:id") ssr=SsrMode::Async view=Payment />
                         <Route path=path!("/audit") ssr=SsrMode::Async view=|| view! { <Upcoming href="/audit" /> } />
                         <Route path=path!("/users") ssr=SsrMode::Async view=|| view! { <Upcoming href="/users" /> } />
                     </Routes>

@@ -58,6 +58,15 @@ pub enum Command {
     /// Manage handler endpoints (where events are delivered).
     #[command(subcommand)]
     Endpoint(EndpointCommand),
+    /// The payments table (a projection of stored payment events).
+    #[command(subcommand)]
+    Payments(PaymentsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PaymentsCommand {
+    /// Rebuild the payments table from the stored events (safe while `serve` runs).
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,6 +177,12 @@ pub struct SourceAddArgs {
     /// hmac scheme: JSON pointer to the event type.
     #[arg(long, default_value = "/type")]
     pub type_pointer: String,
+    /// Read this source's events as payments (providers other than Stripe; Stripe sources
+    /// need nothing): JSON pointers, e.g. '{"id":"/data/id","amount":"/data/amount",
+    /// "currency":"/data/currency","status":"/data/status","amount_unit":"minor"}'.
+    /// Omitted keys take these defaults; "amount_unit" is "minor" (cents) or "major" ("19.99").
+    #[arg(long)]
+    pub payment_mapping: Option<String>,
     /// Base URL the inbound URL is printed with.
     #[arg(
         long,

@@ -302,6 +302,9 @@ async fn pages_render_completely_under_concurrent_load() {
             "/event-types",
             "/sources",
             "/events/1",
+            "/payments",
+            "/payments?status=failed&min=10",
+            "/payments/1",
         ];
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..240 {
@@ -462,4 +465,140 @@ async fn read_until(body: &mut axum::body::BodyDataStream, text: &mut String, ne
     })
     .await;
     assert!(found.is_ok(), "no {needle:?} in the stream: {text}");
+}
+/// The Payments pages and the Overview's money, rendered without JavaScript from events that
+/// went through `/hooks` and the projector, on both databases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payments_pages_render_correct_figures() {
+    let _serial = common::one_renderer_at_a_time().await;
+    use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
+    use hookyard_core::ingest::signature::sign;
+    use hookyard_core::payments::{projector, PaymentFilter};
+    for db in testing::all().await {
+        let l = db.label;
+        common::stripe_source(&db.store, "whsec_pay").await;
+        let app = build_router(AppState::new(db.store.clone()));
+        let now = hookyard_core::time::now_ms() / 1000;
+        let intent = |id: &str, status: &str, amount: i64, currency: &str, live: bool| {
+            serde_json::json!({"id": id, "object": "payment_intent", "amount": amount,
+                "currency": currency, "status": status, "customer": format!("cus_{id}"),
+                "livemode": live, "created": now,
+                "last_payment_error": if status == "requires_payment_method" {
+                    serde_json::json!({"message": "Your card was declined."})
+                } else { serde_json::Value::Null }})
+        };
+        let mut event_ids = std::collections::HashMap::new();
+        for (id, event_type, object) in [
+            (
+                "evt_h1",
+                "payment_intent.succeeded",
+                intent("pi_h_usd", "succeeded", 4200, "usd", true),
+            ),
+            (
+                "evt_h2",
+                "payment_intent.succeeded",
+                intent("pi_h_jpy", "succeeded", 5000, "jpy", true),
+            ),
+            (
+                "evt_h3",
+                "payment_intent.payment_failed",
+                intent("pi_h_fail", "requires_payment_method", 1999, "usd", true),
+            ),
+            (
+                "evt_h4",
+                "payment_intent.succeeded",
+                intent("pi_h_test", "succeeded", 7777, "usd", false),
+            ),
+            (
+                "evt_h5",
+                "refund.created",
+                serde_json::json!({"id": "re_h", "object": "refund",
+                "amount": 1200, "currency": "usd", "status": "succeeded", "payment_intent": "pi_h_usd"}),
+            ),
+        ] {
+            let live = object["livemode"].as_bool().unwrap_or(true);
+            let body = serde_json::to_vec(&serde_json::json!({"id": id, "object": "event",
+                "type": event_type, "created": now, "livemode": live, "data": {"object": object}}))
+            .unwrap();
+            let headers = sign(
+                Scheme::Stripe,
+                &SchemeConfig::default(),
+                "whsec_pay",
+                &body,
+                now,
+                "",
+            );
+            let reply = common::post(&app, "/hooks/stripe", &headers, body).await;
+            assert_eq!(reply.status, StatusCode::OK, "{l}: {}", reply.text());
+            event_ids.insert(id, reply.json()["event_id"].as_i64().unwrap());
+        }
+        assert_eq!(projector::drain(&db.store).await.unwrap(), 5, "{l}");
+
+        let page = get(&app, "/payments", &[]).await.text();
+        for needle in [
+            "Live mode",
+            "USD collected this month",
+            "42.00 USD",
+            "5,000 JPY",
+            "12.00 USD",     // refunded
+            "1 · 19.99 USD", // failed: how many · how much
+            "30.00 USD",     // net: 42.00 - 12.00
+            "pi_h_fail",
+            "Your card was declined.",
+        ] {
+            assert!(page.contains(needle), "{l}: /payments lacks {needle:?}");
+        }
+        assert!(
+            !page.contains("77.77 USD"),
+            "{l}: a test payment counted as live"
+        );
+        let test = get(&app, "/payments?mode=test", &[]).await.text();
+        assert!(
+            test.contains("77.77 USD") && !test.contains("5,000 JPY"),
+            "{l}: test mode"
+        );
+        let failed = get(&app, "/payments?status=failed", &[]).await.text();
+        assert!(
+            failed.contains("pi_h_fail") && !failed.contains("pi_h_jpy"),
+            "{l}: status filter"
+        );
+        let bad = get(&app, "/payments?min=lots", &[]).await.text();
+        assert!(bad.contains("is not an amount like 19.99"), "{l}: {bad}");
+
+        let usd = db
+            .store
+            .list_payments(
+                &PaymentFilter {
+                    search: Some("pi_h_usd".into()),
+                    ..PaymentFilter::default()
+                },
+                1,
+            )
+            .await
+            .unwrap();
+        let detail = get(&app, &format!("/payments/{}", usd[0].id), &[])
+            .await
+            .text();
+        for needle in [
+            "42.00 USD".to_string(),
+            "partially refunded".to_string(),
+            "refund.created".to_string(),
+            format!("href=\"/events/{}\"", event_ids["evt_h1"]),
+            format!("href=\"/events/{}\"", event_ids["evt_h5"]),
+        ] {
+            assert!(
+                detail.contains(&needle),
+                "{l}: payment page lacks {needle:?}"
+            );
+        }
+        let missing = get(&app, "/payments/999999", &[]).await.text();
+        assert!(missing.contains("No such payment"), "{l}");
+
+        let overview = get(&app, "/", &[]).await.text();
+        assert!(
+            overview.contains("Payments, live mode") && overview.contains("42.00 USD"),
+            "{l}: overview money"
+        );
+        assert!(!overview.contains("77.77 USD"), "{l}");
+    }
 }

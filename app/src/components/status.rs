@@ -7,6 +7,10 @@ pub fn tone(status: &str) -> &'static str {
     match status {
         "succeeded" | "enabled" | "accepted" => "badge badge-ok",
         "retrying" | "pending" | "in_flight" | "held" | "paused" => "badge badge-warn",
+        // Payments: waiting on someone, or money given back.
+        "requires_action" | "processing" | "authorized" | "partially_refunded" | "refunded" => {
+            "badge badge-warn"
+        }
         "failed" | "disabled" => "badge badge-bad",
         _ => "badge badge-neutral",
     }

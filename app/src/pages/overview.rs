@@ -24,6 +24,91 @@ pub fn Overview() -> impl IntoView {
             failed="Could not load the overview."
             render={|figures: Figures| view! { <Figures figures /> }}
         />
+        <MoneySection />
+    }
+}
+
+/// Live money per currency, today and this month (the Payments page has the rest).
+#[component]
+fn MoneySection() -> impl IntoView {
+    use crate::api_payments::{get_money_overview, MoneyOverview};
+    let money = Resource::new(|| (), |_| get_money_overview());
+    view! {
+        <Loaded
+            resource=money
+            loading="Loading payments…"
+            failed="Could not load payment totals."
+            render={|money: MoneyOverview| view! { <Money money /> }}
+        />
+    }
+}
+
+#[component]
+fn Money(money: crate::api_payments::MoneyOverview) -> impl IntoView {
+    use hookyard_core::money::format_minor;
+    let mut currencies: Vec<String> = money
+        .month
+        .iter()
+        .chain(&money.today)
+        .map(|t| t.currency.clone())
+        .collect();
+    currencies.sort();
+    currencies.dedup();
+    let rows = currencies
+        .into_iter()
+        .map(|c| {
+            let pick = |list: &[hookyard_core::payments::CurrencyTotals]| {
+                list.iter()
+                    .find(|t| t.currency == c)
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let (today, month) = (pick(&money.today), pick(&money.month));
+            let failed = |n: i64| {
+                if n == 0 {
+                    "—".to_string()
+                } else {
+                    n.to_string()
+                }
+            };
+            view! {
+                <tr>
+                    <th scope="row">{c.to_ascii_uppercase()}</th>
+                    <td class="num">{format_minor(today.succeeded_amount, &c)}</td>
+                    <td class="num">{failed(today.failed_count)}</td>
+                    <td class="num">{format_minor(month.succeeded_amount, &c)}</td>
+                    <td class="num">{format_minor(month.refunded_amount, &c)}</td>
+                    <td class="num">{failed(month.failed_count)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card money-overview">
+            <h2>"Payments, live mode" <a class="card-link" href="/payments">"All payments →"</a></h2>
+            {if money.month.is_empty() && money.today.is_empty() {
+                view! { <p class="muted">"No live payments this month. Test payments are not counted here."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="data">
+                            <thead>
+                                <tr>
+                                    <th>"Currency"</th>
+                                    <th class="num">"Collected today"</th>
+                                    <th class="num">"Failed today"</th>
+                                    <th class="num">"Collected this month"</th>
+                                    <th class="num">"Refunded this month"</th>
+                                    <th class="num">"Failed this month"</th>
+                                </tr>
+                            </thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </div>
+                }
+                    .into_any()
+            }}
+        </section>
     }
 }
 

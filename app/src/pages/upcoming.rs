@@ -12,11 +12,6 @@ struct Plan {
 
 const PLANS: &[Plan] = &[
     Plan {
-        href: "/payments",
-        title: "Payments",
-        what: "Payment totals per currency per day, every payment and its event history.",
-    },
-    Plan {
         href: "/audit",
         title: "Audit log",
         what: "Who did what: logins, replays, bulk actions and configuration changes.",

@@ -1,12 +1,12 @@
 //! Amounts in a currency's minor unit (as providers send them), shown in major units.
 
 /// Currencies whose minor unit is the major unit (Stripe's list).
-const ZERO_DECIMAL: &[&str] = &[
+pub const ZERO_DECIMAL: &[&str] = &[
     "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
     "xaf", "xof", "xpf",
 ];
 /// Currencies with three decimals.
-const THREE_DECIMAL: &[&str] = &["bhd", "jod", "kwd", "omr", "tnd"];
+pub const THREE_DECIMAL: &[&str] = &["bhd", "jod", "kwd", "omr", "tnd"];
 
 /// How many decimals `currency` (ISO 4217, any case) has.
 pub fn decimals(currency: &str) -> u32 {

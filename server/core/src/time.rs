@@ -40,9 +40,71 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// (year, month, day) to days since 1970-01-01, the inverse of [`civil_from_days`].
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The start (00:00 UTC) of the day that holds `ms`.
+pub fn start_of_day(ms: i64) -> i64 {
+    ms.div_euclid(DAY_MS) * DAY_MS
+}
+
+/// The start (00:00 UTC on the 1st) of the month that holds `ms`.
+pub fn start_of_month(ms: i64) -> i64 {
+    let (y, m, _) = civil_from_days(ms.div_euclid(DAY_MS));
+    days_from_civil(y, m, 1) * DAY_MS
+}
+
+/// `2026-01-15` as the start of that UTC day; `None` for anything else (or a date that does
+/// not exist, like `2026-02-30`).
+pub fn parse_date(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: u32 = parts.next()?.parse().ok()?;
+    let d: u32 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1..=9999).contains(&y) {
+        return None;
+    }
+    let days = days_from_civil(y, m, d);
+    (civil_from_days(days) == (y, m, d)).then_some(days * DAY_MS)
+}
+
+/// The UTC date of `ms` as `2026-01-15`.
+pub fn format_date(ms: i64) -> String {
+    let (y, m, d) = civil_from_days(ms.div_euclid(DAY_MS));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_and_months() {
+        for days in [-800_000, -1, 0, 59, 11_016, 20_468, 2_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        let t = 1_795_481_990_408; // 2026-11-24 00:59:50
+        assert_eq!(format_utc(start_of_day(t)), "2026-11-24 00:00:00 UTC");
+        assert_eq!(format_utc(start_of_month(t)), "2026-11-01 00:00:00 UTC");
+        assert_eq!(parse_date("2026-11-24"), Some(start_of_day(t)));
+        assert_eq!(format_date(t), "2026-11-24");
+        assert_eq!(
+            parse_date("2024-02-29").map(format_date).as_deref(),
+            Some("2024-02-29")
+        );
+        for bad in ["2026-02-30", "2026-13-01", "26-1", "", "2026-1-x"] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn formats_known_instants() {

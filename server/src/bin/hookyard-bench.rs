@@ -478,6 +478,7 @@ async fn pages(args: PagesArgs) -> anyhow::Result<()> {
                         ..Default::default()
                     },
                     fanout: Vec::new(),
+                    payment: false,
                 }
             })
             .collect();

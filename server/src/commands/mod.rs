@@ -1,11 +1,12 @@
 //! What each `hookyard` subcommand does; `main.rs` dispatches here.
 
 pub mod endpoint;
+pub mod payments;
 pub mod send;
 pub mod serve;
 pub mod source;
 
-use crate::cli::{Cli, Command, EndpointCommand, SourceCommand};
+use crate::cli::{Cli, Command, EndpointCommand, PaymentsCommand, SourceCommand};
 
 /// Runs the parsed command line.
 pub async fn run(cli: &Cli) -> anyhow::Result<()> {
@@ -27,5 +28,6 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
             endpoint::set_state(a, "disabled", db).await
         }
         Command::Endpoint(EndpointCommand::RotateSecret(a)) => endpoint::rotate(a, db).await,
+        Command::Payments(PaymentsCommand::Rebuild) => payments::rebuild(db).await,
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use hookyard_core::delivery::guard::NetworkPolicy;
 use hookyard_core::delivery::worker::{self, WorkerConfig};
+use hookyard_core::payments;
 use hookyard_core::store::{self, redact_url, SharedStore};
 
 use crate::cli::ServeArgs;
@@ -68,6 +69,8 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
             state.ingestor.deliveries_ready.clone(),
         ))
     };
+    let projector =
+        payments::projector::spawn(store.clone(), state.ingestor.payments_ready.clone());
     let app = build_router(state);
     let server = axum::serve(listener, app).with_graceful_shutdown(stopped(stop.clone()));
     // The grace period starts at the signal, not at start-up.
@@ -78,6 +81,7 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
             tokio::time::sleep(grace).await;
         } => tracing::warn!("in-flight requests did not finish within {grace:?}; exiting"),
     }
+    projector.stop().await;
     if let Some(worker) = worker {
         // Deliveries already sent are recorded; the rest stay leased and are taken up again.
         let _ = tokio::time::timeout(grace, worker.stop()).await;

@@ -41,6 +41,12 @@ pub async fn add(args: &SourceAddArgs, database_url: &str) -> anyhow::Result<()>
         },
         id_pointer: args.id_pointer.clone(),
         type_pointer: args.type_pointer.clone(),
+        payments: args
+            .payment_mapping
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .context("--payment-mapping is not a valid mapping")?,
     };
     let store = open_store(database_url).await?;
     let new = NewSource {

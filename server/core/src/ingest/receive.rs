@@ -98,6 +98,8 @@ pub struct Ingestor {
     endpoints: Mutex<Option<(Instant, Arc<Vec<EndpointRecord>>)>>,
     /// Woken when new deliveries were committed, so this process's worker starts at once.
     pub deliveries_ready: Arc<tokio::sync::Notify>,
+    /// Woken when payment events were queued, so this process's projector folds them in.
+    pub payments_ready: Arc<tokio::sync::Notify>,
 }
 
 impl Ingestor {
@@ -113,6 +115,7 @@ impl Ingestor {
             rejections_logged: Default::default(),
             endpoints: Mutex::new(None),
             deliveries_ready: Arc::new(tokio::sync::Notify::new()),
+            payments_ready: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -298,8 +301,11 @@ impl Ingestor {
             }
         };
         let has_deliveries = !fanout.is_empty();
+        let payment = crate::payments::PaymentMapping::for_source(source.scheme, &source.config)
+            .is_some_and(|mapping| mapping.reads(&identity.event_type));
         let event = NewEvent {
             fanout,
+            payment,
             source_id: source.id,
             provider_event_id: identity.provider_event_id,
             event_type: identity.event_type,
@@ -313,6 +319,9 @@ impl Ingestor {
             Ok(Stored::New(id)) => {
                 if has_deliveries {
                     self.deliveries_ready.notify_one();
+                }
+                if payment {
+                    self.payments_ready.notify_one();
                 }
                 Ok(Accepted {
                     event_id: id,

@@ -89,6 +89,10 @@ pub struct SchemeConfig {
     pub id_pointer: String,
     /// JSON pointer to the event type.
     pub type_pointer: String,
+    /// How this source's events become payments, for providers other than Stripe (Stripe
+    /// sources use Stripe's mapping without configuration). `None`: no payments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payments: Option<crate::payments::GenericMapping>,
 }
 
 impl Default for SchemeConfig {
@@ -99,6 +103,7 @@ impl Default for SchemeConfig {
             encoding: Encoding::Hex,
             id_pointer: "/id".into(),
             type_pointer: "/type".into(),
+            payments: None,
         }
     }
 }

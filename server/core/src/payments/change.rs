@@ -43,12 +43,19 @@ pub struct PaymentChange {
 
 impl PaymentChange {
     /// The money this event is about, for its timeline line: its refunds, else its dispute,
-    /// else the payment's amount.
+    /// else — for a refund report (`charge.refunded`, a provider's `payment.refunded`) — the
+    /// money given back so far, else the payment's amount.
     pub fn headline_amount(&self) -> Option<i64> {
         if !self.refunds.is_empty() {
             return Some(self.refunds.iter().map(|r| r.amount).sum());
         }
-        self.dispute.as_ref().map(|d| d.amount).or(self.amount)
+        if let Some(dispute) = &self.dispute {
+            return Some(dispute.amount);
+        }
+        match self.amount_refunded {
+            Some(total) if total > 0 && self.event_type.ends_with(".refunded") => Some(total),
+            _ => self.amount,
+        }
     }
 }
 
@@ -71,4 +78,35 @@ pub struct DisputeFact {
     pub status: DisputeStatus,
     /// The provider's reason (`fraudulent`, `product_not_received`, …).
     pub reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refund_report_is_about_the_money_given_back() {
+        let refunded = PaymentChange {
+            event_type: "charge.refunded".into(),
+            amount: Some(5000),
+            amount_refunded: Some(1500),
+            ..PaymentChange::default()
+        };
+        assert_eq!(refunded.headline_amount(), Some(1500));
+        let succeeded = PaymentChange {
+            event_type: "charge.succeeded".into(),
+            amount_refunded: Some(0),
+            ..refunded.clone()
+        };
+        assert_eq!(succeeded.headline_amount(), Some(5000));
+        let listed = PaymentChange {
+            refunds: vec![RefundFact {
+                id: "re_1".into(),
+                amount: 700,
+                status: RefundStatus::Succeeded,
+            }],
+            ..refunded
+        };
+        assert_eq!(listed.headline_amount(), Some(700));
+    }
 }

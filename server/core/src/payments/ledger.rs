@@ -159,8 +159,8 @@ impl Ledger {
         }
     }
 
-    /// The payment as the Payments view shows it.
-    pub(super) fn into_payment(self, key: String) -> Payment {
+    /// The payment as the Payments view shows it (also how a stored ledger is read back).
+    pub fn into_payment(self, key: String) -> Payment {
         let amount = self.amount.as_ref().map(|s| s.value);
         let amount_refunded = self.amount_refunded();
         let (base, provider_status) = self.base_status();

@@ -21,7 +21,10 @@ mod generic;
 pub mod ledger;
 mod payment;
 #[cfg(feature = "server")]
+pub mod projector;
+#[cfg(feature = "server")]
 pub mod stripe;
+mod view;
 
 #[cfg(all(test, feature = "server"))]
 mod fixtures;
@@ -39,6 +42,10 @@ pub use ledger::Ledger;
 pub use payment::{DisputeStatus, Payment, PaymentKind, PaymentStatus, RefundStatus};
 #[cfg(feature = "server")]
 pub use stripe::{is_payment_event, map_stripe};
+pub use view::{
+    AmountBound, CurrencyTotals, DayTotals, PaymentDetail, PaymentFilter, PaymentReset, PaymentRow,
+    TimelineRow,
+};
 
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +60,28 @@ pub enum PaymentMapping {
 
 #[cfg(feature = "server")]
 impl PaymentMapping {
+    /// How a source's events become payments: the mapping configured on the source, else
+    /// Stripe's for the Stripe scheme; `None` when the source's events are not payments.
+    pub fn for_source(
+        scheme: crate::ingest::scheme::Scheme,
+        config: &crate::ingest::scheme::SchemeConfig,
+    ) -> Option<Self> {
+        match (&config.payments, scheme) {
+            (Some(mapping), _) => Some(PaymentMapping::Generic(mapping.clone())),
+            (None, crate::ingest::scheme::Scheme::Stripe) => Some(PaymentMapping::Stripe),
+            (None, _) => None,
+        }
+    }
+
+    /// Whether events of this type may be about a payment (and so are queued for the
+    /// projection). A generic mapping reads every event and skips those without a payment id.
+    pub fn reads(&self, event_type: &str) -> bool {
+        match self {
+            PaymentMapping::Stripe => is_payment_event(event_type),
+            PaymentMapping::Generic(_) => true,
+        }
+    }
+
     /// What the event says about a payment, if anything.
     pub fn map(&self, event: &PaymentEvent) -> Option<PaymentChange> {
         match self {

@@ -318,11 +318,15 @@ macro_rules! shared_queries {
             }
             let mut results = Vec::with_capacity(batch.len());
             let mut deliveries: Vec<(i64, &crate::store::FanoutTarget, i64)> = Vec::new();
+            let mut payment_events: Vec<i64> = Vec::new();
             for ev in batch {
                 // The first event of a key in this batch owns the new row; later ones are repeats.
                 let stored = match inserted.remove(&(ev.source_id, ev.provider_event_id.clone())) {
                     Some(id) => {
                         deliveries.extend(ev.fanout.iter().map(|t| (id, t, ev.received_at)));
+                        if ev.payment {
+                            payment_events.push(id);
+                        }
                         Stored::New(id)
                     }
                     None => {
@@ -353,6 +357,15 @@ macro_rules! shared_queries {
                         .push_bind(*at)
                         .push_bind(*at);
                 });
+                q.build().execute(&mut *tx).await?;
+            }
+            // The payments projector folds these in after the commit (see store/payments.rs).
+            for chunk in payment_events.chunks(ROWS_PER_STATEMENT * 2) {
+                let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO payment_queue (event_id) ");
+                q.push_values(chunk, |mut row, id| {
+                    row.push_bind(*id);
+                });
+                q.push(" ON CONFLICT (event_id) DO NOTHING");
                 q.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;

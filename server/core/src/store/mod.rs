@@ -3,6 +3,7 @@
 
 mod common;
 mod deliveries;
+mod payments;
 mod postgres;
 mod sqlite;
 pub mod testing;
@@ -17,6 +18,9 @@ use crate::ingest::scheme::{Scheme, SchemeConfig};
 use crate::model::{
     Attempt, Backend, BulkReplay, Delivery, EventDetail, EventFilter, EventRow, FailureGroup,
     HourBucket, Overview, RejectionSummary, ReplayFilter, SourceSummary,
+};
+use crate::payments::{
+    CurrencyTotals, DayTotals, PaymentDetail, PaymentFilter, PaymentReset, PaymentRow,
 };
 use crate::time::HOUR_MS;
 
@@ -231,6 +235,36 @@ pub trait Store: Send + Sync + 'static {
         &self,
         since: i64,
     ) -> Result<Vec<crate::model::EndpointHealth>, StoreError>;
+
+    /// Folds up to `limit` queued payment events into the payments table, in one transaction;
+    /// returns how many were taken (0: none waiting).
+    async fn project_payments(&self, limit: i64) -> Result<i64, StoreError>;
+    /// Empties the payments table and queues every stored payment event to be folded in again.
+    async fn reset_payments(&self) -> Result<PaymentReset, StoreError>;
+    /// How many stored payment events wait to be folded in.
+    async fn payment_queue_len(&self) -> Result<i64, StoreError>;
+    /// Money per currency of the payments created in [from_ms, to_ms), in one mode.
+    async fn payment_totals(
+        &self,
+        livemode: bool,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<CurrencyTotals>, StoreError>;
+    /// The same per UTC day, oldest first.
+    async fn payment_daily(
+        &self,
+        livemode: bool,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<DayTotals>, StoreError>;
+    /// The Payments table: newest first, after the filter's cursor.
+    async fn list_payments(
+        &self,
+        filter: &PaymentFilter,
+        limit: i64,
+    ) -> Result<Vec<PaymentRow>, StoreError>;
+    /// One payment with its timeline.
+    async fn payment_detail(&self, id: i64) -> Result<Option<PaymentDetail>, StoreError>;
 }
 
 /// Implements [`Store`] for a backend by delegating to its query module (`$q`), which holds
@@ -510,6 +544,46 @@ macro_rules! impl_store {
             ) -> Result<Vec<$crate::model::EndpointHealth>, StoreError> {
                 $v::endpoint_health(&self.pool, since).await
             }
+            // `payment_queries` is the backend's module of store/payments.rs, imported under
+            // that name where the macro is used.
+            async fn project_payments(&self, limit: i64) -> Result<i64, StoreError> {
+                payment_queries::project_payments(&self.pool, limit).await
+            }
+            async fn reset_payments(&self) -> Result<$crate::payments::PaymentReset, StoreError> {
+                payment_queries::reset_payments(&self.pool).await
+            }
+            async fn payment_queue_len(&self) -> Result<i64, StoreError> {
+                payment_queries::payment_queue_len(&self.pool).await
+            }
+            async fn payment_totals(
+                &self,
+                livemode: bool,
+                from_ms: i64,
+                to_ms: i64,
+            ) -> Result<Vec<$crate::payments::CurrencyTotals>, StoreError> {
+                payment_queries::payment_totals(&self.pool, livemode, from_ms, to_ms).await
+            }
+            async fn payment_daily(
+                &self,
+                livemode: bool,
+                from_ms: i64,
+                to_ms: i64,
+            ) -> Result<Vec<$crate::payments::DayTotals>, StoreError> {
+                payment_queries::payment_daily(&self.pool, livemode, from_ms, to_ms).await
+            }
+            async fn list_payments(
+                &self,
+                filter: &$crate::payments::PaymentFilter,
+                limit: i64,
+            ) -> Result<Vec<$crate::payments::PaymentRow>, StoreError> {
+                payment_queries::list_payments(&self.pool, filter, limit).await
+            }
+            async fn payment_detail(
+                &self,
+                id: i64,
+            ) -> Result<Option<$crate::payments::PaymentDetail>, StoreError> {
+                payment_queries::payment_detail(&self.pool, id).await
+            }
         }
     };
 }
@@ -585,6 +659,9 @@ pub struct NewEvent {
     pub extracted: Extracted,
     /// Deliveries to create with the event (ignored for a duplicate).
     pub fanout: Vec<FanoutTarget>,
+    /// The event may be about a payment: queue it for the payments projection (ignored for
+    /// a duplicate, which never counts twice).
+    pub payment: bool,
 }
 
 /// A delivery to create with a new event.

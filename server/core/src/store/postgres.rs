@@ -40,6 +40,7 @@ impl PostgresStore {
 
 use super::common::postgres as queries;
 use super::deliveries::postgres as delivery_queries;
+use super::payments::postgres as payment_queries;
 use super::views::postgres as view_queries;
 
 impl_store!(

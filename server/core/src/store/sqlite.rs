@@ -56,6 +56,7 @@ impl SqliteStore {
 
 use super::common::sqlite as queries;
 use super::deliveries::sqlite as delivery_queries;
+use super::payments::sqlite as payment_queries;
 use super::views::sqlite as view_queries;
 
 impl_store!(
