@@ -91,7 +91,7 @@ test.beforeAll(async () => {
   }
   const created = Math.floor(Date.now() / 1000);
   const res = await sendStripe({
-    id: "evt_manage_1", type: "charge.captured", object: "event", livemode: true, created,
+    id: "evt_manage_1", type: "charge.captured", object: "event", livemode: false, created,
     data: { object: { id: "ch_manage_1", object: "charge", amount: 4200, currency: "eur", metadata: { "order ref": "A/7" } } },
   });
   expect(res.status).toBe(200);
