@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Hookyard's benchmark: builds release binaries and measures the PRODUCT.md targets on this
-# machine. Takes about 6 minutes. PostgreSQL: HOOKYARD_BENCH_POSTGRES_URL (an empty database
+# machine. Takes about 12 minutes. PostgreSQL: HOOKYARD_BENCH_POSTGRES_URL (an empty database
 # per run is created from it), else a throwaway cluster with default (durable) settings.
 #
 #   scripts/bench.sh            full runs (60 s ingest)
@@ -45,6 +45,10 @@ echo
 $bench deliver --events 50000
 echo
 $bench deliver --events 50000 --database-url "$(fresh_pg deliver)"
+echo
+$bench pages --events "${PAGE_EVENTS:-1000000}"
+echo
+$bench pages --events "${PAGE_EVENTS:-1000000}" --database-url "$(fresh_pg pages)"
 echo
 js=$(gzip -9 -c target/site/pkg/hookyard.js | wc -c)
 wasm=$(gzip -9 -c target/site/pkg/hookyard_bg.wasm | wc -c)

@@ -11,6 +11,19 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use crate::api::{endpoints_changed, source_changed, store, unavailable, DASHBOARD_ACTOR};
 
+/// The endpoint `id`, or the sentence that it does not exist.
+#[cfg(feature = "ssr")]
+pub(crate) async fn endpoint_record(
+    id: i64,
+    what: &'static str,
+) -> Result<hookyard_core::store::EndpointRecord, ServerFnError> {
+    store()
+        .endpoint(id)
+        .await
+        .map_err(unavailable(what))?
+        .ok_or_else(|| ServerFnError::new(format!("Endpoint {id} does not exist.")))
+}
+
 /// An endpoint's settings as its form shows them: header values are masked, never sent back.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EndpointFields {
@@ -53,13 +66,7 @@ pub async fn endpoint_form(id: Option<i64>) -> Result<EndpointFormData, ServerFn
         .map(|(t, ..)| t)
         .collect();
     let record = match id {
-        Some(id) => Some(
-            store
-                .endpoint(id)
-                .await
-                .map_err(failed)?
-                .ok_or_else(|| ServerFnError::new(format!("Endpoint {id} does not exist.")))?,
-        ),
+        Some(id) => Some(endpoint_record(id, "loading the endpoint").await?),
         None => None,
     };
     let form = match &record {
@@ -152,13 +159,7 @@ pub async fn save_endpoint(
     let now = hookyard_core::time::now_ms();
     let failed = unavailable("saving the endpoint");
     let current = match id {
-        Some(id) => Some(
-            store
-                .endpoint(id)
-                .await
-                .map_err(failed)?
-                .ok_or_else(|| ServerFnError::new(format!("Endpoint {id} does not exist.")))?,
-        ),
+        Some(id) => Some(endpoint_record(id, "saving the endpoint").await?),
         None => None,
     };
     let draft = EndpointDraft {
@@ -273,11 +274,7 @@ pub struct TestResult {
 #[server]
 pub async fn send_test_event(id: i64) -> Result<TestResult, ServerFnError> {
     let poster = expect_context::<hookyard_core::delivery::worker::Poster>();
-    let endpoint = store()
-        .endpoint(id)
-        .await
-        .map_err(unavailable("sending a test event"))?
-        .ok_or_else(|| ServerFnError::new(format!("Endpoint {id} does not exist.")))?;
+    let endpoint = endpoint_record(id, "sending a test event").await?;
     let sent = poster.send_test(&endpoint).await;
     let ok = sent.error.is_none() && sent.status.is_some_and(|s| (200..300).contains(&s));
     let summary = match (&sent.error, sent.status) {
@@ -362,7 +359,12 @@ pub async fn create_source(
     use hookyard_core::store::{NewSource, StoreError};
     let mut errors = Vec::new();
     let slug = slug.trim().to_string();
-    if !valid_slug(&slug) {
+    if slug == "new" {
+        errors.push(FieldError {
+            field: "slug".into(),
+            message: "“new” is reserved (it is the address of this form); choose another.".into(),
+        });
+    } else if !valid_slug(&slug) {
         errors.push(FieldError {
             field: "slug".into(),
             message:
@@ -521,7 +523,21 @@ pub async fn rotate_source_secret(
             })
         }
     };
+    use hookyard_core::ingest::scheme::Scheme;
     let secret = match secret.trim() {
+        // These providers make the secret; one made here would never match their signatures.
+        "" if matches!(source.scheme, Scheme::Stripe | Scheme::Shopify) => {
+            return Ok(Saved {
+                errors: vec![FieldError {
+                    field: "secret".into(),
+                    message: format!(
+                        "Paste the new secret from the {} dashboard; {} makes it, not Hookyard.",
+                        source.scheme, source.scheme
+                    ),
+                }],
+                ..Default::default()
+            })
+        }
         "" => generate_secret(source.scheme),
         s => s.to_string(),
     };

@@ -21,7 +21,7 @@ use crate::AppState;
 
 /// How far back each poll looks again (commits can finish out of order).
 const REREAD_MS: i64 = 10_000;
-/// Rows sent per poll at most; a flood is summarised by the page's own reload.
+/// Rows read per poll at most; beyond that the page is told to reload (`event: gap`).
 const PER_POLL: i64 = 100;
 
 /// The Events page's filters, as in its URL.
@@ -45,12 +45,20 @@ struct Tail {
     sent: HashMap<i64, i64>,
     ready: VecDeque<EventRow>,
     first: bool,
+    /// The last poll was full, so some events may not have been sent.
+    flooded: bool,
 }
 
 pub async fn events(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     Query(q): Query<LiveQuery>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    // A browser reconnecting sends the id of the last event it got: its receive time.
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i64>().ok());
     let text = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     let tail = Tail {
         store: state.store.clone(),
@@ -62,10 +70,11 @@ pub async fn events(
             search: text(q.q),
             ..Default::default()
         },
-        since: q.since.unwrap_or_else(now_ms),
+        since: resume.or(q.since).unwrap_or_else(now_ms),
         sent: HashMap::new(),
         ready: VecDeque::new(),
         first: true,
+        flooded: false,
     };
     let stream = stream::unfold(tail, |mut tail| async move {
         loop {
@@ -76,7 +85,15 @@ pub async fn events(
             }
             if let Some(row) = tail.ready.pop_front() {
                 let data = serde_json::to_string(&row).unwrap_or_default();
-                return Some((Ok(Event::default().event("event").data(data)), tail));
+                let event = Event::default()
+                    .event("event")
+                    .id(row.received_at.to_string())
+                    .data(data);
+                return Some((Ok(event), tail));
+            }
+            if std::mem::take(&mut tail.flooded) {
+                // More arrived in one second than one poll reads: the page should reload.
+                return Some((Ok(Event::default().event("gap").data("{}")), tail));
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
             tail.poll().await;
@@ -92,6 +109,7 @@ impl Tail {
         filter.from = Some((newest - REREAD_MS).max(self.since));
         match self.store.list_events(&filter, PER_POLL).await {
             Ok(rows) => {
+                self.flooded = rows.len() as i64 == PER_POLL;
                 // Newest first from the store; the page wants them in arrival order.
                 for row in rows.into_iter().rev() {
                     if self.sent.insert(row.id, row.received_at).is_none() {

@@ -798,6 +798,15 @@ async fn endpoint_edit_health_and_test_send() {
         let last = got.last().unwrap();
         assert_eq!(last.path, "ok", "{}", db.label);
         assert_eq!(last.header("x-edited"), Some("yes"));
+        // The attempt log names the extra header but never keeps its value.
+        let ds = db.store.deliveries_for_event(second).await.unwrap();
+        let attempts = db.store.attempts(ds[0].id).await.unwrap();
+        let logged = format!("{:?}", attempts.last().unwrap().request_headers);
+        assert!(
+            logged.contains("x-edited") && logged.contains("••••") && !logged.contains("yes"),
+            "{}: {logged}",
+            db.label
+        );
 
         // A test send: signed, answered, nothing stored.
         let poster = Poster::new(NetworkPolicy::default()).unwrap();

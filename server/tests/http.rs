@@ -393,6 +393,23 @@ async fn live_tail_streams_new_matching_events_once() {
             .map(|r| r["provider_event_id"].as_str().unwrap())
             .collect();
         assert_eq!(ids, ["evt_live_1", "evt_live_2"], "{}: {text}", db.label);
+        // Each event carries its receive time as the SSE id; a browser reconnecting with it
+        // resumes from there instead of from "now".
+        let resume_at = rows[1]["received_at"].as_i64().unwrap();
+        assert!(
+            text.contains(&format!("id: {resume_at}")),
+            "{}: {text}",
+            db.label
+        );
+        let req = axum::http::Request::get("/live/events?type=charge.*")
+            .header("last-event-id", resume_at.to_string())
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        let mut again = res.into_body().into_data_stream();
+        let mut resumed = String::new();
+        read_until(&mut again, &mut resumed, "evt_live_2").await;
+        assert!(!resumed.contains("evt_before"), "{}: {resumed}", db.label);
     }
 }
 

@@ -74,3 +74,12 @@ pub fn SecretOnce(secret: String, #[prop(optional)] note: &'static str) -> impl 
         </div>
     }
 }
+
+/// False on the server and until the page has hydrated, then true. Buttons whose result is
+/// shown only once (a new secret) stay disabled until then: a plain form POST before
+/// hydration would be carried out and its answer lost.
+pub fn use_hydrated() -> ReadSignal<bool> {
+    let (ready, set_ready) = signal(false);
+    Effect::new(move |_| set_ready.set(true));
+    ready
+}

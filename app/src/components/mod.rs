@@ -8,12 +8,14 @@ mod loaded;
 mod status;
 mod theme_toggle;
 mod time;
+mod url;
 
 pub use action_result::ActionResult;
 pub use copy::CopyButton;
-pub use field::{Field, SecretOnce};
+pub use field::{use_hydrated, Field, SecretOnce};
 pub use json_tree::JsonTree;
 pub use loaded::Loaded;
 pub use status::{ModeBadge, StatusBadge};
 pub use theme_toggle::ThemeToggle;
 pub use time::{human_duration, Time};
+pub use url::with_query;

@@ -9,31 +9,43 @@ use crate::api::SetEndpointState;
 use crate::api_manage::{
     endpoint_form, EndpointFormData, RotateEndpointSecret, SaveEndpoint, SendTestEvent,
 };
-use crate::components::{ActionResult, Field, Loaded, SecretOnce, StatusBadge};
+use crate::components::{use_hydrated, ActionResult, Field, Loaded, SecretOnce, StatusBadge};
 
 /// `/endpoints/new` and `/endpoints/:id`.
 #[component]
 pub fn EndpointEditor() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok());
-    let set_state = ServerAction::<SetEndpointState>::new();
-    let data = Resource::new(
-        move || (id(), set_state.version().get()),
-        |(id, _)| endpoint_form(id),
-    );
+    // `new`, or an id; anything else is an id that cannot exist.
+    let id = move || {
+        params.read().get("id").and_then(|v| match v.as_str() {
+            "new" => None,
+            other => Some(other.parse::<i64>().unwrap_or(-1)),
+        })
+    };
+    let data = Resource::new(id, endpoint_form);
     view! {
         <Loaded
             resource=data
             loading="Loading the endpoint…"
             failed="Could not load the endpoint."
-            render={move |data: EndpointFormData| view! { <Editor data set_state /> }}
+            render={|data: EndpointFormData| view! { <Editor data /> }}
         />
     }
 }
 
 #[component]
-fn Editor(data: EndpointFormData, set_state: ServerAction<SetEndpointState>) -> impl IntoView {
+fn Editor(data: EndpointFormData) -> impl IntoView {
     let save = ServerAction::<SaveEndpoint>::new();
+    let ready = use_hydrated();
+    // A new endpoint is created once; the form then stays closed (a second click would make
+    // a second endpoint with another secret).
+    let created = move || {
+        !data.exists
+            && save
+                .value()
+                .get()
+                .is_some_and(|r| r.is_ok_and(|s| s.errors.is_empty()))
+    };
     let error = move |field: &'static str| {
         Signal::derive(move || {
             save.value()
@@ -62,13 +74,16 @@ fn Editor(data: EndpointFormData, set_state: ServerAction<SetEndpointState>) -> 
         })
     };
     let current_source = f.source.clone();
+    // The state shown in the heading and the state card, kept in step by the state actions
+    // (the form is not reloaded, so unsaved edits and results stay).
+    let state = RwSignal::new(f.state.clone());
     view! {
         <Title text=title.clone() />
         <header class="page-header">
             <p class="crumbs"><a href="/endpoints">"Endpoints"</a> " / " {title.clone()}</p>
             <h1>
                 {title} " "
-                {exists.then(|| view! { <StatusBadge status=f.state.clone() /> })}
+                {exists.then(|| move || view! { <StatusBadge status=state.get() /> })}
             </h1>
             {(!f.state_reason.is_empty()).then(|| view! { <p class="subtitle">{f.state_reason.clone()}</p> })}
         </header>
@@ -139,8 +154,10 @@ fn Editor(data: EndpointFormData, set_state: ServerAction<SetEndpointState>) -> 
                         </div>
                     </div>
                     <div class="form-actions">
-                        <button class="button" type="submit" disabled=move || save.pending().get()>
+                        <button class="button" type="submit"
+                            disabled=move || !ready.get() || save.pending().get() || created()>
                             {move || match (save.pending().get(), exists) {
+                                _ if created() => "Created",
                                 (true, _) => "Saving…",
                                 (false, true) => "Save changes",
                                 (false, false) => "Create endpoint",
@@ -170,7 +187,7 @@ fn Editor(data: EndpointFormData, set_state: ServerAction<SetEndpointState>) -> 
             </section>
             {f.id.map(|id| view! {
                 <div>
-                    <StateCard id state=f.state.clone() set_state />
+                    <StateCard id state />
                     <TestCard id />
                     <SecretCard id />
                 </div>
@@ -180,11 +197,22 @@ fn Editor(data: EndpointFormData, set_state: ServerAction<SetEndpointState>) -> 
 }
 
 #[component]
-fn StateCard(id: i64, state: String, set_state: ServerAction<SetEndpointState>) -> impl IntoView {
-    let choices: &[(&str, &str)] = match state.as_str() {
-        "enabled" => &[("paused", "Pause"), ("disabled", "Disable")],
-        "paused" => &[("enabled", "Resume"), ("disabled", "Disable")],
-        _ => &[("enabled", "Enable")],
+fn StateCard(id: i64, state: RwSignal<String>) -> impl IntoView {
+    let set_state = ServerAction::<SetEndpointState>::new();
+    let ready = use_hydrated();
+    // The state asked for; it becomes the shown state when the server says it is done.
+    let asked = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = set_state.value().get() {
+            state.set(asked.get_untracked());
+        }
+    });
+    let choices = move || -> &'static [(&'static str, &'static str)] {
+        match state.get().as_str() {
+            "enabled" => &[("paused", "Pause"), ("disabled", "Disable")],
+            "paused" => &[("enabled", "Resume"), ("disabled", "Disable")],
+            _ => &[("enabled", "Enable")],
+        }
     };
     view! {
         <section class="card">
@@ -193,11 +221,15 @@ fn StateCard(id: i64, state: String, set_state: ServerAction<SetEndpointState>) 
                 "Paused: deliveries are held and sent in order on resume. Disabled: no new deliveries."
             </p>
             <div class="actions">
-                {choices.iter().map(|(target, label)| view! {
+                {move || choices().iter().map(|(target, label)| view! {
                     <ActionForm action=set_state>
                         <input type="hidden" name="id" value=id />
                         <input type="hidden" name="state" value=*target />
-                        <button class="button button-quiet" type="submit">{*label}</button>
+                        <button class="button button-quiet" type="submit"
+                            disabled=move || !ready.get() || set_state.pending().get()
+                            on:click=move |_| asked.set(target.to_string())>
+                            {*label}
+                        </button>
                     </ActionForm>
                 }).collect_view()}
             </div>
@@ -209,13 +241,14 @@ fn StateCard(id: i64, state: String, set_state: ServerAction<SetEndpointState>) 
 #[component]
 fn TestCard(id: i64) -> impl IntoView {
     let send = ServerAction::<SendTestEvent>::new();
+    let ready = use_hydrated();
     view! {
         <section class="card">
             <h2>"Send a test event"</h2>
             <p class="muted">"Posts a signed hookyard.test event now and shows the answer. Nothing is stored."</p>
             <ActionForm action=send>
                 <input type="hidden" name="id" value=id />
-                <button class="button button-quiet" type="submit" disabled=move || send.pending().get()>
+                <button class="button button-quiet" type="submit" disabled=move || !ready.get() || send.pending().get()>
                     {move || if send.pending().get() { "Sending…" } else { "Send test event" }}
                 </button>
             </ActionForm>
@@ -240,6 +273,7 @@ fn TestCard(id: i64) -> impl IntoView {
 #[component]
 fn SecretCard(id: i64) -> impl IntoView {
     let rotate = ServerAction::<RotateEndpointSecret>::new();
+    let ready = use_hydrated();
     view! {
         <section class="card">
             <h2>"Signing secret"</h2>
@@ -248,7 +282,7 @@ fn SecretCard(id: i64) -> impl IntoView {
             </p>
             <ActionForm action=rotate>
                 <input type="hidden" name="id" value=id />
-                <button class="button button-quiet" type="submit" disabled=move || rotate.pending().get()>
+                <button class="button button-quiet" type="submit" disabled=move || !ready.get() || rotate.pending().get()>
                     {move || if rotate.pending().get() { "Rotating…" } else { "Rotate secret" }}
                 </button>
             </ActionForm>

@@ -34,26 +34,7 @@ fn url_with(query: &EventQuery, before: Option<String>) -> String {
         ("range", &query.range),
         ("before", &before),
     ];
-    let encoded: Vec<String> = pairs
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v))))
-        .collect();
-    if encoded.is_empty() {
-        "/events".into()
-    } else {
-        format!("/events?{}", encoded.join("&"))
-    }
-}
-
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'*' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    crate::components::with_query("/events", &pairs)
 }
 
 #[component]
@@ -214,6 +195,7 @@ fn EventLine(row: EventRow) -> impl IntoView {
 fn LiveTail(query: Memo<EventQuery>) -> impl IntoView {
     let (on, set_on) = signal(false);
     let (connected, set_connected) = signal(false);
+    let (gap, set_gap) = signal(false);
     let rows = RwSignal::new(Vec::<EventRow>::new());
     #[cfg(feature = "hydrate")]
     {
@@ -243,6 +225,16 @@ fn LiveTail(query: Memo<EventQuery>) -> impl IntoView {
                 None,
             );
             url.replace_range(..("/events".len()), "/live/events");
+            // From when this page was loaded, so nothing between its rendering and the toggle
+            // is missed (rows also in the table below are shown again: harmless).
+            if let Some(loaded) = leptos::prelude::window()
+                .performance()
+                .map(|p| p.time_origin() as i64)
+            {
+                url.push(if url.contains('?') { '&' } else { '?' });
+                url.push_str(&format!("since={}", loaded - 1_000));
+            }
+            set_gap.set(false);
             let Ok(es) = EventSource::new(&url) else {
                 return;
             };
@@ -253,26 +245,32 @@ fn LiveTail(query: Memo<EventQuery>) -> impl IntoView {
                     .and_then(|text| serde_json::from_str::<EventRow>(&text).ok())
                 {
                     rows.update(|r| {
-                        r.insert(0, row);
-                        r.truncate(200);
+                        // A reconnect can send an event again.
+                        if !r.iter().any(|seen| seen.id == row.id) {
+                            r.insert(0, row);
+                            r.truncate(200);
+                        }
                     });
                 }
             });
             let on_ready = Closure::<dyn FnMut()>::new(move || set_connected.set(true));
+            let on_gap = Closure::<dyn FnMut()>::new(move || set_gap.set(true));
             let on_error = Closure::<dyn FnMut()>::new(move || set_connected.set(false));
             let _ = es.add_event_listener_with_callback("event", on_event.as_ref().unchecked_ref());
             let _ = es.add_event_listener_with_callback("ready", on_ready.as_ref().unchecked_ref());
+            let _ = es.add_event_listener_with_callback("gap", on_gap.as_ref().unchecked_ref());
             es.set_onerror(Some(on_error.as_ref().unchecked_ref()));
             // The browser owns the listeners from here; they go with the EventSource.
             on_event.forget();
             on_ready.forget();
+            on_gap.forget();
             on_error.forget();
             source.set_value(Some(es));
         });
         on_cleanup(close);
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (query, set_connected);
+    let _ = (query, set_connected, set_gap);
     let status = move || match (on.get(), connected.get()) {
         (false, _) => "Off: turn it on to see new events as they arrive.",
         (true, false) => "Connecting…",
@@ -291,6 +289,12 @@ fn LiveTail(query: Memo<EventQuery>) -> impl IntoView {
             </button>
             <span class="muted" role="status" data-testid="live-status">{status}</span>
         </div>
+        {move || gap.get().then(|| view! {
+            <div class="alert alert-warn" role="status">
+                "Events are arriving faster than the live tail shows them. "
+                <a href="">"Reload"</a> " for the complete list."
+            </div>
+        })}
         {move || {
             let new = rows.get();
             (!new.is_empty()).then(|| view! {

@@ -57,26 +57,7 @@ fn url_with(query: &PaymentQuery, before: Option<String>) -> String {
         ("to", &query.to),
         ("before", &before),
     ];
-    let encoded: Vec<String> = pairs
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v))))
-        .collect();
-    if encoded.is_empty() {
-        "/payments".into()
-    } else {
-        format!("/payments?{}", encoded.join("&"))
-    }
-}
-
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    crate::components::with_query("/payments", &pairs)
 }
 
 /// An amount in its currency, or a dash when there is none.

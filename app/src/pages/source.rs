@@ -7,18 +7,14 @@ use leptos_router::hooks::use_params_map;
 use crate::api_manage::{
     source_form, CreateSource, RotateSourceSecret, Saved, SourceFields, UpdateSource,
 };
-use crate::components::{CopyButton, Field, Loaded, SecretOnce, Time};
+use crate::components::{use_hydrated, CopyButton, Field, Loaded, SecretOnce, Time};
 
 /// `/sources/new` and `/sources/:slug`.
 #[component]
 pub fn SourceEditor() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").filter(|s| s != "new");
-    let rotate = ServerAction::<RotateSourceSecret>::new();
-    let data = Resource::new(
-        move || (slug(), rotate.version().get()),
-        |(slug, _)| source_form(slug),
-    );
+    let data = Resource::new(slug, source_form);
     view! {
         <Loaded
             resource=data
@@ -26,7 +22,7 @@ pub fn SourceEditor() -> impl IntoView {
             failed="Could not load the source."
             render={move |fields: SourceFields| {
                 if fields.exists {
-                    view! { <EditSource fields rotate /> }.into_any()
+                    view! { <EditSource fields /> }.into_any()
                 } else {
                     view! { <NewSource fields /> }.into_any()
                 }
@@ -84,6 +80,7 @@ where
 #[component]
 fn NewSource(fields: SourceFields) -> impl IntoView {
     let create = ServerAction::<CreateSource>::new();
+    let ready = use_hydrated();
     let error = move |field| field_error(create, field);
     let scheme = RwSignal::new(fields.scheme.clone());
     let created_slug = move || {
@@ -126,7 +123,8 @@ fn NewSource(fields: SourceFields) -> impl IntoView {
                         error=error("tolerance_secs") kind="number" hint="Signed timestamps older or newer than this are refused." />
                     <Field label="Body limit (KiB)" name="max_body_kib" value=fields.max_body_kib.clone()
                         error=error("max_body_kib") kind="number" hint="Larger requests are refused with 413 (at most 25600)." />
-                    <Show when=move || scheme.get() == "hmac">
+                    // Always in the form (the server ignores them for other schemes), shown for HMAC.
+                    <div class="wide form-grid" hidden=move || scheme.get() != "hmac">
                         <Field label="Signature header" name="hmac_header" value="x-signature" error=error("hmac_header")
                             hint="The header your sender puts the HMAC in." />
                         <div class="field">
@@ -136,15 +134,16 @@ fn NewSource(fields: SourceFields) -> impl IntoView {
                                 <option value="base64">"base64"</option>
                             </select>
                         </div>
-                    </Show>
-                    <Show when=move || scheme.get() != "hmac">
-                        <input type="hidden" name="hmac_header" value="" />
-                        <input type="hidden" name="hmac_encoding" value="hex" />
-                    </Show>
+                    </div>
                 </div>
                 <div class="form-actions">
-                    <button class="button" type="submit" disabled=move || create.pending().get()>
-                        {move || if create.pending().get() { "Creating…" } else { "Create source" }}
+                    <button class="button" type="submit"
+                        disabled=move || !ready.get() || create.pending().get() || created_slug().is_some()>
+                        {move || match (create.pending().get(), created_slug().is_some()) {
+                            (_, true) => "Created",
+                            (true, _) => "Creating…",
+                            _ => "Create source",
+                        }}
                     </button>
                     <a href="/sources">"Back to sources"</a>
                 </div>
@@ -158,8 +157,17 @@ fn NewSource(fields: SourceFields) -> impl IntoView {
 }
 
 #[component]
-fn EditSource(fields: SourceFields, rotate: ServerAction<RotateSourceSecret>) -> impl IntoView {
+fn EditSource(fields: SourceFields) -> impl IntoView {
     let update = ServerAction::<UpdateSource>::new();
+    let rotate = ServerAction::<RotateSourceSecret>::new();
+    let ready = use_hydrated();
+    // The secrets list reloads after a rotation; the rest of the page (and the new secret,
+    // shown once) stays.
+    let listed = fields.slug.clone();
+    let secrets = Resource::new(
+        move || rotate.version().get(),
+        move |_| source_form(Some(listed.clone())),
+    );
     let error = move |field| field_error(update, field);
     let rotate_error = move |field| field_error(rotate, field);
     let (slug, rotate_slug) = (fields.slug.clone(), fields.slug.clone());
@@ -199,7 +207,7 @@ fn EditSource(fields: SourceFields, rotate: ServerAction<RotateSourceSecret>) ->
                             error=error("max_body_kib") kind="number" />
                     </div>
                     <div class="form-actions">
-                        <button class="button" type="submit" disabled=move || update.pending().get()>
+                        <button class="button" type="submit" disabled=move || !ready.get() || update.pending().get()>
                             {move || if update.pending().get() { "Saving…" } else { "Save changes" }}
                         </button>
                         <a href="/sources">"Back to sources"</a>
@@ -209,17 +217,8 @@ fn EditSource(fields: SourceFields, rotate: ServerAction<RotateSourceSecret>) ->
             </section>
             <section class="card">
                 <h2>"Signing secrets"</h2>
-                <ul class="secret-list">
-                    {fields.secrets.into_iter().map(|(hint, until)| view! {
-                        <li>
-                            <code>{hint}</code> " "
-                            {match until {
-                                None => view! { <span class="badge badge-ok">"current"</span> }.into_any(),
-                                Some(at) => view! { <span class="badge badge-warn">"previous, until " <Time ms=at /></span> }.into_any(),
-                            }}
-                        </li>
-                    }).collect_view()}
-                </ul>
+                <Loaded resource=secrets loading="Loading secrets…" failed="Could not list the secrets."
+                    render={|latest: SourceFields| view! { <SecretList secrets=latest.secrets /> }} />
                 <ActionForm action=rotate>
                     <input type="hidden" name="slug" value=rotate_slug />
                     <Field label="New secret" name="secret" value="" error=rotate_error("secret")
@@ -228,12 +227,30 @@ fn EditSource(fields: SourceFields, rotate: ServerAction<RotateSourceSecret>) ->
                     <Field label="Keep the previous secret for (hours)" name="overlap_hours" value="24"
                         error=rotate_error("overlap_hours") kind="number"
                         hint="Requests signed with either secret are accepted meanwhile, so nothing is refused during the switch." />
-                    <button class="button button-quiet" type="submit" disabled=move || rotate.pending().get()>
+                    <button class="button button-quiet" type="submit" disabled=move || !ready.get() || rotate.pending().get()>
                         {move || if rotate.pending().get() { "Rotating…" } else { "Rotate secret" }}
                     </button>
                 </ActionForm>
                 {outcome(rotate, "If Hookyard generated it, give it to the sender now.")}
             </section>
         </div>
+    }
+}
+
+/// Secrets a source accepts now, as masked hints, newest first.
+#[component]
+fn SecretList(secrets: Vec<(String, Option<i64>)>) -> impl IntoView {
+    view! {
+        <ul class="secret-list">
+            {secrets.into_iter().map(|(hint, until)| view! {
+                <li>
+                    <code>{hint}</code> " "
+                    {match until {
+                        None => view! { <span class="badge badge-ok">"current"</span> }.into_any(),
+                        Some(at) => view! { <span class="badge badge-warn">"previous, until " <Time ms=at /></span> }.into_any(),
+                    }}
+                </li>
+            }).collect_view()}
+        </ul>
     }
 }

@@ -591,3 +591,67 @@ async fn concurrent_projectors_never_lose_an_update() {
         assert_eq!(p.timeline.len() as i64, REFUNDS + 1, "{l}");
     }
 }
+
+/// A payment whose stored state cannot be read poisons every event about it; the projector
+/// sets such an event aside (logged, retried by a rebuild) and goes on with the others.
+#[tokio::test]
+async fn one_event_that_cannot_be_folded_does_not_stop_the_others() {
+    for db in testing::all().await {
+        let l = db.label;
+        let inbox = Inbox::new(db.store.clone()).await;
+        inbox
+            .stripe(
+                "evt_poison_ok",
+                "payment_intent.succeeded",
+                0,
+                intent("pi_poison", "succeeded", 500, "usd", true),
+            )
+            .await;
+        projector::drain(&db.store).await.unwrap();
+        let corrupt = "UPDATE payments SET ledger = 'not json'";
+        if db.url.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+            sqlx::query(corrupt).execute(&pool).await.unwrap();
+        } else {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            sqlx::query(corrupt).execute(&pool).await.unwrap();
+        }
+        inbox
+            .stripe(
+                "evt_poison_refund",
+                "refund.created",
+                1,
+                refund("re_poison", "pi_poison", 100, "usd"),
+            )
+            .await;
+        inbox
+            .stripe(
+                "evt_after_poison",
+                "payment_intent.succeeded",
+                2,
+                intent("pi_after", "succeeded", 700, "usd", true),
+            )
+            .await;
+        assert!(
+            db.store.project_payments(10).await.is_err(),
+            "{l}: the batch fails"
+        );
+        let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+        let running = projector::spawn(db.store.clone(), wake);
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let all = snapshot(&db.store).await;
+            if all.iter().any(|p| p.row.key == "pi_after")
+                && db.store.payment_queue_len().await.unwrap() == 0
+            {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{l}: stuck: {all:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        running.stop().await;
+    }
+}

@@ -524,6 +524,12 @@ async fn pages(args: PagesArgs) -> anyhow::Result<()> {
             20,
         ),
         ("last hour".into(), "/events?range=1h".into(), 20),
+        // The seed has no deliveries, so this reads every event: the worst case.
+        (
+            "delivery status, no match".into(),
+            "/events?status=failed".into(),
+            20,
+        ),
         (
             "a page 15 days back (cursor)".into(),
             format!("/events?before={middle}_{}", n / 2),

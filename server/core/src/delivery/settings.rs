@@ -4,6 +4,9 @@
 use crate::delivery::pattern;
 use crate::model::FieldError;
 
+/// The longest wait between two tries (30 days).
+pub const MAX_DELAY_SECS: u64 = 30 * 86_400;
+
 /// What the header-value box shows instead of a stored value, and means "keep it".
 pub const KEEP_VALUE: &str = "(unchanged)";
 
@@ -93,6 +96,13 @@ pub fn validate(
         .filter(|l| !l.is_empty())
     {
         match line.split_once(':') {
+            Some((k, _)) if is_reserved(&k.trim().to_ascii_lowercase()) => fail(
+                "headers",
+                format!(
+                    "{}: Hookyard sets this header itself (signature, framing or routing).",
+                    k.trim()
+                ),
+            ),
             Some((k, v)) if valid_header_name(k.trim()) => {
                 let k = k.trim().to_ascii_lowercase();
                 let v = v.trim();
@@ -146,11 +156,17 @@ pub fn validate(
             .map(|d| d.trim().parse::<u64>())
             .collect::<Result<Vec<_>, _>>()
         {
-            Ok(delays) if !delays.is_empty() && delays.len() <= 50 => Some(delays),
+            Ok(delays)
+                if !delays.is_empty()
+                    && delays.len() <= 50
+                    && delays.iter().all(|d| (1..=MAX_DELAY_SECS).contains(d)) =>
+            {
+                Some(delays)
+            }
             _ => {
                 fail(
                     "retry_schedule",
-                    "Comma-separated whole seconds (at most 50), e.g. 5, 60, 600; empty for the default.".into(),
+                    "Comma-separated whole seconds, each from 1 to 2592000 (30 days), at most 50 of them, e.g. 5, 60, 600; empty for the default.".into(),
                 );
                 None
             }
@@ -170,6 +186,15 @@ pub fn validate(
         max_in_flight,
         retry_schedule,
     })
+}
+
+/// Headers a delivery must carry as Hookyard makes them.
+fn is_reserved(name: &str) -> bool {
+    matches!(
+        name,
+        "content-length" | "transfer-encoding" | "connection" | "host" | "te" | "upgrade"
+    ) || name.starts_with("webhook-")
+        || name.starts_with("svix-")
 }
 
 /// RFC 9110 token characters.
@@ -251,6 +276,19 @@ mod tests {
         let s = validate(&d, &current).unwrap();
         assert_eq!(s.headers[0].1, "Bearer secret");
         assert_eq!(fields(validate(&d, &[]).unwrap_err()), ["headers"]);
+    }
+
+    #[test]
+    fn headers_hookyard_sets_and_absurd_delays_are_refused() {
+        let mut d = draft();
+        d.headers = "Webhook-Signature: v1,forged\nContent-Length: 1".into();
+        let errors = validate(&d, &[]).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        let mut d = draft();
+        d.retry_schedule = format!("5, {}", u64::MAX);
+        assert_eq!(fields(validate(&d, &[]).unwrap_err()), ["retry_schedule"]);
+        d.retry_schedule = "0".into();
+        assert_eq!(fields(validate(&d, &[]).unwrap_err()), ["retry_schedule"]);
     }
 
     #[test]

@@ -398,7 +398,10 @@ impl Poster {
             now_ms() / 1000,
             message_id,
         ));
-        headers.extend(endpoint.endpoint.headers.iter().cloned());
+        // An extra header replaces a default of the same name (content-type, user-agent).
+        let extra = &endpoint.endpoint.headers;
+        headers.retain(|(name, _)| !extra.iter().any(|(n, _)| n == name));
+        headers.extend(extra.iter().cloned());
         let mut request = self
             .client
             .post(url)
@@ -409,8 +412,19 @@ impl Poster {
         for (k, v) in &headers {
             request = request.header(k, v);
         }
+        // Extra headers often carry credentials: the attempt log keeps their names only.
+        let recorded = headers
+            .into_iter()
+            .map(|(name, value)| {
+                if extra.iter().any(|(n, _)| *n == name) {
+                    (name, "••••".to_string())
+                } else {
+                    (name, value)
+                }
+            })
+            .collect();
         let mut tried = Tried {
-            request_headers: headers,
+            request_headers: recorded,
             status: None,
             response_headers: Vec::new(),
             body: None,

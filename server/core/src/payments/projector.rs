@@ -46,13 +46,40 @@ async fn run(store: SharedStore, wake: Arc<Notify>, stop: Arc<AtomicBool>) {
         let more = match store.project_payments(BATCH).await {
             Ok(taken) => taken == BATCH,
             Err(err) => {
-                // The batch was rolled back and stays queued; try again at the next poll.
+                // The batch was rolled back and stays queued. One event that can never be
+                // folded in must not stop all the others: fold the oldest alone, and if that
+                // fails too, take it out of the queue and say so.
                 tracing::warn!(error = %err, "folding payment events failed");
-                false
+                skip_if_poisoned(&store).await
             }
         };
         if !more {
             let _ = tokio::time::timeout(POLL, wake.notified()).await;
+        }
+    }
+}
+
+/// After a failed batch: folds the oldest queued event alone; if it fails again (while the
+/// database answers), drops it from the queue. Returns whether to go on at once.
+async fn skip_if_poisoned(store: &SharedStore) -> bool {
+    match store.project_payments(1).await {
+        Ok(_) => true,
+        Err(err) => {
+            if store.ping().await.is_err() {
+                return false; // the database is away: nothing to blame on the event
+            }
+            match store.skip_queued_payment().await {
+                Ok(Some(event_id)) => {
+                    tracing::error!(
+                        event_id,
+                        error = %err,
+                        "a payment event cannot be folded in and was left out of the Payments \
+                         view; after fixing the cause, `hookyard payments rebuild` retries it"
+                    );
+                    true
+                }
+                _ => false,
+            }
         }
     }
 }

@@ -243,6 +243,9 @@ pub trait Store: Send + Sync + 'static {
     async fn reset_payments(&self) -> Result<PaymentReset, StoreError>;
     /// How many stored payment events wait to be folded in.
     async fn payment_queue_len(&self) -> Result<i64, StoreError>;
+    /// Drops the oldest queued payment event unfolded (one that cannot be folded in);
+    /// returns its event id.
+    async fn skip_queued_payment(&self) -> Result<Option<i64>, StoreError>;
     /// Money per currency of the payments created in [from_ms, to_ms), in one mode.
     async fn payment_totals(
         &self,
@@ -554,6 +557,9 @@ macro_rules! impl_store {
             }
             async fn payment_queue_len(&self) -> Result<i64, StoreError> {
                 payment_queries::payment_queue_len(&self.pool).await
+            }
+            async fn skip_queued_payment(&self) -> Result<Option<i64>, StoreError> {
+                payment_queries::skip_queued_payment(&self.pool).await
             }
             async fn payment_totals(
                 &self,

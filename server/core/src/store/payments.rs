@@ -278,6 +278,16 @@ macro_rules! payment_queries {
         }
 
         /// How many stored payment events wait to be folded in.
+        /// Takes the oldest queued payment event out of the queue without folding it in (the
+        /// projector's way past an event that cannot be folded); returns its id.
+        pub(crate) async fn skip_queued_payment(pool: &Pool<Db>) -> Result<Option<i64>, StoreError> {
+            Ok(sqlx::query_scalar(
+                "DELETE FROM payment_queue WHERE event_id = (SELECT MIN(event_id) FROM payment_queue) RETURNING event_id",
+            )
+            .fetch_optional(pool)
+            .await?)
+        }
+
         pub(crate) async fn payment_queue_len(pool: &Pool<Db>) -> Result<i64, StoreError> {
             Ok(sqlx::query_scalar("SELECT COUNT(*) FROM payment_queue").fetch_one(pool).await?)
         }
