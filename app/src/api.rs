@@ -34,6 +34,32 @@ pub(crate) fn source_changed(slug: &str) {
     }
 }
 
+/// The address providers reach this server at, for the inbound URLs shown: `HOOKYARD_PUBLIC_URL`
+/// if set, else what a reverse proxy says (`X-Forwarded-Proto`/`-Host`), else this request's
+/// `Host` over http.
+#[cfg(feature = "ssr")]
+pub(crate) async fn public_base() -> String {
+    if let Ok(url) = std::env::var("HOOKYARD_PUBLIC_URL") {
+        if !url.trim().is_empty() {
+            return url.trim().trim_end_matches('/').to_string();
+        }
+    }
+    let headers: http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let host = header("x-forwarded-host")
+        .or_else(|| header("host"))
+        .unwrap_or_else(|| "127.0.0.1:3000".into());
+    let scheme = header("x-forwarded-proto").unwrap_or_else(|| "http".into());
+    format!("{scheme}://{host}")
+}
+
 /// Logs a store error and turns it into the sentence the browser sees.
 #[cfg(feature = "ssr")]
 pub(crate) fn unavailable(
@@ -337,13 +363,8 @@ pub async fn list_sources() -> Result<SourcesPage, ServerFnError> {
             }
         })
         .collect();
-    let headers: http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1:3000");
     Ok(SourcesPage {
-        base_url: format!("http://{host}"),
+        base_url: public_base().await,
         sources,
         rejections,
     })

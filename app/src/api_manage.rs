@@ -584,18 +584,13 @@ pub struct SourceFields {
 #[server]
 pub async fn source_form(slug: Option<String>) -> Result<SourceFields, ServerFnError> {
     let now = hookyard_core::time::now_ms();
-    let headers: http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1:3000")
-        .to_string();
+    let base = crate::api::public_base().await;
     let Some(slug) = slug else {
         return Ok(SourceFields {
             scheme: "stripe".into(),
             tolerance_secs: "300".into(),
             max_body_kib: "2048".into(),
-            inbound_url: format!("http://{host}/hooks/"),
+            inbound_url: format!("{base}/hooks/"),
             ..Default::default()
         });
     };
@@ -606,7 +601,7 @@ pub async fn source_form(slug: Option<String>) -> Result<SourceFields, ServerFnE
         .ok_or_else(|| ServerFnError::new(format!("Source {slug:?} does not exist.")))?;
     Ok(SourceFields {
         exists: true,
-        inbound_url: format!("http://{host}/hooks/{}", source.slug),
+        inbound_url: format!("{base}/hooks/{}", source.slug),
         name: source.name,
         scheme: source.scheme.to_string(),
         tolerance_secs: source.tolerance_secs.to_string(),

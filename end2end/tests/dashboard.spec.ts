@@ -1,19 +1,12 @@
-import { test, expect, Page } from "@playwright/test";
-import { execFileSync } from "node:child_process";
+import { test, expect } from "@playwright/test";
+import { base, hookyard, hydrated, screenshots } from "./helpers";
 import * as http from "node:http";
 import Stripe from "stripe";
 
 // Real data through the real paths: sources and endpoints from the CLI, events signed by
 // Stripe's own library and POSTed to /hooks, deliveries to a real HTTP handler.
-const bin = process.env.HOOKYARD_E2E_BIN!;
-const db = process.env.HOOKYARD_E2E_DB!;
-const base = process.env.HOOKYARD_E2E_BASE!;
 const secret = "whsec_e2e_dashboard_secret";
 const stripe = new Stripe("sk_test_unused");
-
-function hookyard(...args: string[]): string {
-  return execFileSync(bin, args, { env: { ...process.env, DATABASE_URL: db, HOOKYARD_LOG: "warn" } }).toString();
-}
 
 async function send(event: object, signWith = secret): Promise<Response> {
   const payload = JSON.stringify(event);
@@ -57,22 +50,6 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(() => handler.close());
-
-async function hydrated(page: Page) {
-  await expect(page.locator("button.theme-toggle[data-ready=true]")).toBeVisible();
-}
-
-async function screenshots(page: Page, name: string) {
-  for (const [label, width] of [["desktop", 1280], ["mobile", 390]] as const) {
-    await page.setViewportSize({ width, height: label === "desktop" ? 900 : 844 });
-    // From the top: a full-page capture of a scrolled page draws the sticky top bar mid-page.
-    await page.evaluate(() => window.scrollTo(0, 0));
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow, `${name} overflows sideways at ${width}px`).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: `screenshots/${name}-${label}.png`, fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
 
 test("events: filter by type and by a value inside the payload", async ({ page }) => {
   await page.goto("/events");

@@ -1,4 +1,5 @@
-import { test, expect, Page } from "@playwright/test";
+import { test, expect } from "@playwright/test";
+import { base, hookyard, hydrated, screenshots } from "./helpers";
 import { execFileSync } from "node:child_process";
 import * as http from "node:http";
 import Stripe from "stripe";
@@ -10,9 +11,6 @@ import { Webhook } from "standardwebhooks";
 // Creating and changing endpoints and sources from the dashboard, the live tail and the JSON
 // tree's tools. Deliveries and test sends go to a real local handler, which checks our
 // signatures with the standardwebhooks library; senders sign with npm stripe and @octokit.
-const bin = process.env.HOOKYARD_E2E_BIN!;
-const db = process.env.HOOKYARD_E2E_DB!;
-const base = process.env.HOOKYARD_E2E_BASE!;
 const sourceSecret = "whsec_e2e_manage_secret";
 const stripe = new Stripe("sk_test_unused");
 
@@ -26,10 +24,6 @@ function githubSign(secret: string, body: string): string {
   return headers["x-hub-signature-256"];
 }
 
-function hookyard(...args: string[]): string {
-  return execFileSync(bin, args, { env: { ...process.env, DATABASE_URL: db, HOOKYARD_LOG: "warn" } }).toString();
-}
-
 async function sendStripe(event: object): Promise<Response> {
   const payload = JSON.stringify(event);
   const header = stripe.webhooks.generateTestHeaderString({ payload, secret: sourceSecret });
@@ -38,22 +32,6 @@ async function sendStripe(event: object): Promise<Response> {
     headers: { "content-type": "application/json", "stripe-signature": header },
     body: payload,
   });
-}
-
-async function hydrated(page: Page) {
-  await expect(page.locator("button.theme-toggle[data-ready=true]")).toBeVisible();
-}
-
-async function screenshots(page: Page, name: string) {
-  for (const [label, width] of [["desktop", 1280], ["mobile", 390]] as const) {
-    await page.setViewportSize({ width, height: label === "desktop" ? 900 : 844 });
-    // From the top: a full-page capture of a scrolled page draws the sticky top bar mid-page.
-    await page.evaluate(() => window.scrollTo(0, 0));
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow, `${name} overflows sideways at ${width}px`).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: `screenshots/${name}-${label}.png`, fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
 }
 
 // The handler: records what it receives and whether the Standard Webhooks signature verified

@@ -1,18 +1,11 @@
-import { test, expect, Page } from "@playwright/test";
-import { execFileSync } from "node:child_process";
+import { test, expect } from "@playwright/test";
+import { base, hookyard, screenshots } from "./helpers";
 import Stripe from "stripe";
 
 // A business owner's view of payments, from real data: a Stripe source made with the CLI and
 // events signed by Stripe's own library, POSTed to /hooks; the server's projector folds them in.
-const bin = process.env.HOOKYARD_E2E_BIN!;
-const db = process.env.HOOKYARD_E2E_DB!;
-const base = process.env.HOOKYARD_E2E_BASE!;
 const secret = "whsec_e2e_payments_secret";
 const stripe = new Stripe("sk_test_unused");
-
-function hookyard(...args: string[]): string {
-  return execFileSync(bin, args, { env: { ...process.env, DATABASE_URL: db, HOOKYARD_LOG: "warn" } }).toString();
-}
 
 async function send(id: string, type: string, created: number, object: Record<string, unknown>) {
   const livemode = object.livemode ?? true;
@@ -59,16 +52,6 @@ test.beforeAll(async () => {
   }));
   await send("evt_p_test", "payment_intent.succeeded", now - 5, intent("pi_p_test", "succeeded", 99900, "usd", { livemode: false }));
 });
-
-async function screenshots(page: Page, name: string) {
-  for (const [label, width] of [["desktop", 1280], ["mobile", 390]] as const) {
-    await page.setViewportSize({ width, height: label === "desktop" ? 900 : 844 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow, `${name} overflows sideways at ${width}px`).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: `screenshots/${name}-${label}.png`, fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
 
 test("payments: live totals per currency, failed filter, one payment's timeline to the raw event", async ({ page }) => {
   // The projector folds events in moments after they are stored.
