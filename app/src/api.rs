@@ -176,9 +176,21 @@ pub async fn get_event(id: i64) -> Result<Option<EventDetail>, ServerFnError> {
         .map_err(unavailable("loading the event"))
 }
 
-/// Replays an event to every endpoint subscribed to its type; says how many.
+/// Replays an event to one chosen endpoint, or (none chosen) to every endpoint subscribed to
+/// its type; says how many.
 #[server]
-pub async fn replay_event(event_id: i64) -> Result<String, ServerFnError> {
+pub async fn replay_event(
+    event_id: i64,
+    // An endpoint id, or empty for every subscriber (a form's select sends "" for that).
+    #[server(default)] endpoint: String,
+) -> Result<String, ServerFnError> {
+    let endpoint_id = match endpoint.trim() {
+        "" => None,
+        id => Some(
+            id.parse::<i64>()
+                .map_err(|_| ServerFnError::new(format!("{id:?} is not an endpoint id.")))?,
+        ),
+    };
     let store = store();
     let now = hookyard_core::time::now_ms();
     let event = store
@@ -192,6 +204,26 @@ pub async fn replay_event(event_id: i64) -> Result<String, ServerFnError> {
         .map_err(unavailable("replaying"))?
         .ok_or_else(|| ServerFnError::new("The event's source no longer exists."))?;
     let endpoints = store.endpoints().await.map_err(unavailable("replaying"))?;
+    if let Some(chosen) = endpoint_id {
+        let endpoint = endpoints
+            .iter()
+            .find(|r| r.endpoint.id == chosen)
+            .ok_or_else(|| ServerFnError::new(format!("Endpoint {chosen} does not exist.")))?;
+        if endpoint.endpoint.state == "disabled" {
+            return Err(ServerFnError::new(format!(
+                "“{}” is disabled; enable it first, then replay.",
+                endpoint.endpoint.name
+            )));
+        }
+        store
+            .replay_event(event_id, &[chosen], DASHBOARD_ACTOR, now)
+            .await
+            .map_err(unavailable("replaying"))?;
+        return Ok(format!(
+            "Replayed to “{}”: a new delivery is queued.",
+            endpoint.endpoint.name
+        ));
+    }
     let targets: Vec<i64> = hookyard_core::delivery::subscribers(
         endpoints.iter().map(|r| &r.endpoint),
         source.id,

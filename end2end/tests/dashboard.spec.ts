@@ -57,6 +57,9 @@ test("events: filter by type and by a value inside the payload", async ({ page }
   await expect(rows).toHaveCount(3);
   await screenshots(page, "events");
 
+  // Types seen so far, and their prefixes, are suggested.
+  await expect(page.locator("datalist#known-types option[value='charge.*']")).toHaveCount(1);
+  await expect(page.locator("datalist#known-types option[value='payment_intent.succeeded']")).toHaveCount(1);
   await page.getByLabel("Type").fill("charge.*");
   await page.getByRole("button", { name: "Filter" }).click();
   await expect(page).toHaveURL(/type=charge\.\*/);
@@ -97,10 +100,15 @@ test("event detail: JSON tree, raw body, delivery, replay", async ({ page }) => 
   await expect(delivery.first().locator(".badge").first()).toHaveText("succeeded", { timeout: 15_000 });
   await screenshots(page, "event-detail");
 
-  await page.getByRole("button", { name: "Replay to subscribers" }).click();
+  await page.getByRole("button", { name: "Replay", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "Replayed" })).toContainText("Replayed to 1 endpoint");
   await expect(delivery).toHaveCount(2);
   await expect.poll(() => received, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+  // Or to one chosen endpoint.
+  await page.getByLabel("Replay to").selectOption({ label: "Only fulfilment" });
+  await page.getByRole("button", { name: "Replay", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Replayed to “fulfilment”" })).toBeVisible();
+  await expect(delivery).toHaveCount(3);
 });
 
 test("endpoints: pause and resume", async ({ page }) => {

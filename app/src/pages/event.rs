@@ -78,10 +78,15 @@ fn EventView(
                 </p>
             </div>
             <div class="header-actions">
-                <ActionForm action=replay>
+                <ActionForm action=replay attr:class="replay-form">
                     <input type="hidden" name="event_id" value=r.id />
+                    <label class="sr-only" for="replay-endpoint">"Replay to"</label>
+                    <select id="replay-endpoint" name="endpoint">
+                        <option value="" selected>"All subscribed endpoints"</option>
+                        <EndpointOptions />
+                    </select>
                     <button class="button" type="submit" disabled=move || replay.pending().get()>
-                        {move || if replay.pending().get() { "Replaying…" } else { "Replay to subscribers" }}
+                        {move || if replay.pending().get() { "Replaying…" } else { "Replay" }}
                     </button>
                 </ActionForm>
             </div>
@@ -152,6 +157,25 @@ fn EventView(
                 detail.deliveries.into_iter().map(|d| view! { <DeliveryCard d retry /> }).collect_view().into_any()
             }}
         </section>
+    }
+}
+
+/// Every endpoint that can take a replay, as options of the replay target.
+#[component]
+fn EndpointOptions() -> impl IntoView {
+    let endpoints = Resource::new(|| (), |_| crate::api::list_endpoints());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                endpoints
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|row| row.endpoint.state != "disabled")
+                    .map(|row| view! { <option value=row.endpoint.id>{format!("Only {}", row.endpoint.name)}</option> })
+                    .collect_view()
+            })}
+        </Suspense>
     }
 }
 

@@ -73,7 +73,8 @@ fn FilterForm(query: Memo<EventQuery>) -> impl IntoView {
         <form class="filters card" method="get" action="/events" role="search">
             <label>
                 <span>"Type"</span>
-                <input name="type" placeholder="charge.* or invoice.paid" value=value(|q| &q.event_type) />
+                <input name="type" list="known-types" placeholder="charge.* or invoice.paid" value=value(|q| &q.event_type) />
+                <TypeSuggestions />
             </label>
             <label>
                 <span>"Source"</span>
@@ -170,6 +171,33 @@ fn EventTable(page: EventPage, query: EventQuery) -> impl IntoView {
         </nav>
     }
         .into_any()
+}
+
+/// The event types seen so far, and their prefixes (`charge.*`), as the Type field's suggestions.
+#[component]
+fn TypeSuggestions() -> impl IntoView {
+    let types = Resource::new(|| (), |_| crate::api::list_event_types());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let types: Vec<String> = types
+                    .await
+                    .map(|list| list.into_iter().map(|t| t.event_type).collect())
+                    .unwrap_or_default();
+                let mut prefixes: Vec<String> = types
+                    .iter()
+                    .filter_map(|t| t.rsplit_once('.').map(|(p, _)| format!("{p}.*")))
+                    .collect();
+                prefixes.sort();
+                prefixes.dedup();
+                view! {
+                    <datalist id="known-types">
+                        {types.into_iter().chain(prefixes).map(|t| view! { <option value=t /> }).collect_view()}
+                    </datalist>
+                }
+            })}
+        </Suspense>
+    }
 }
 
 /// One event as a table row.

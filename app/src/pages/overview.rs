@@ -1,6 +1,6 @@
 //! Overview: is anything arriving, is anything failing, right now.
 
-use hookyard_core::model::{HourBucket, Overview as Figures};
+use hookyard_core::model::Overview as Figures;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -133,7 +133,24 @@ fn Figures(figures: Figures) -> impl IntoView {
             view! {
                 <section class="card">
                     <h2>"Events per hour"</h2>
-                    <HourlyChart buckets=figures.hourly />
+                    <HourlyChart
+                        hours=figures.hourly.iter().map(|b| b.start_ms).collect()
+                        series=vec![
+                            Series { label: "Accepted", class: "bar-events", values: figures.hourly.iter().map(|b| b.events).collect() },
+                            Series { label: "Rejected", class: "bar-rejections", values: figures.hourly.iter().map(|b| b.rejections).collect() },
+                        ]
+                        what="requests"
+                    />
+                </section>
+                <section class="card">
+                    <h2>"Failed delivery attempts per hour"</h2>
+                    <HourlyChart
+                        hours=figures.hourly.iter().map(|b| b.start_ms).collect()
+                        series=vec![
+                            Series { label: "Failed attempts", class: "bar-failures", values: figures.hourly.iter().map(|b| b.failed_attempts).collect() },
+                        ]
+                        what="failures"
+                    />
                 </section>
             }
                 .into_any()
@@ -232,39 +249,64 @@ fn GettingStarted(has_sources: bool) -> impl IntoView {
 }
 
 /// Bars per hour: accepted events, with refused requests stacked on top in the alert colour.
+/// One stacked series of an hourly bar chart.
+struct Series {
+    label: &'static str,
+    /// CSS class of its bars and legend swatch.
+    class: &'static str,
+    values: Vec<i64>,
+}
+
+/// Stacked bars, one per hour (oldest first), drawn as SVG by the app; `what` names the unit
+/// in the summary people (and screen readers) get.
 #[component]
-fn HourlyChart(buckets: Vec<HourBucket>) -> impl IntoView {
+fn HourlyChart(hours: Vec<i64>, series: Vec<Series>, what: &'static str) -> impl IntoView {
     const W: f64 = 720.0;
     const H: f64 = 160.0;
     const TOP: f64 = 12.0;
     const BOTTOM: f64 = 22.0;
-    let max = buckets
-        .iter()
-        .map(|b| b.events + b.rejections)
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let slot = W / buckets.len().max(1) as f64;
+    let stack = |i: usize| series.iter().map(|s| s.values[i]).sum::<i64>();
+    let max = (0..hours.len()).map(stack).max().unwrap_or(0).max(1);
+    let slot = W / hours.len().max(1) as f64;
     let scale = (H - TOP - BOTTOM) / max as f64;
-    let total_events: i64 = buckets.iter().map(|b| b.events).sum();
-    let total_rejections: i64 = buckets.iter().map(|b| b.rejections).sum();
+    let totals: Vec<String> = series
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                s.values.iter().sum::<i64>(),
+                s.label.to_lowercase()
+            )
+        })
+        .collect();
     let summary = format!(
-        "{total_events} events and {total_rejections} rejected requests in the last 24 hours; busiest hour {max}."
+        "{} in the last 24 hours; busiest hour {max} {what}.",
+        totals.join(", ")
     );
-    let bars = buckets
+    let bars = hours
         .iter()
         .enumerate()
-        .map(|(i, b)| {
+        .map(|(i, start)| {
             let x = i as f64 * slot + slot * 0.15;
             let w = slot * 0.7;
-            let eh = b.events as f64 * scale;
-            let rh = b.rejections as f64 * scale;
-            let base = H - BOTTOM;
-            let hour = b.start_ms.div_euclid(HOUR_MS).rem_euclid(24);
+            let hour = start.div_euclid(HOUR_MS).rem_euclid(24);
             let tip = format!(
-                "{hour:02}:00 UTC — {} events, {} rejected",
-                b.events, b.rejections
+                "{hour:02}:00 UTC — {}",
+                series
+                    .iter()
+                    .map(|s| format!("{} {}", s.values[i], s.label.to_lowercase()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
+            let mut top = H - BOTTOM;
+            let rects = series
+                .iter()
+                .map(|s| {
+                    let h = s.values[i] as f64 * scale;
+                    top -= h;
+                    view! { <rect class=s.class x=x y=top width=w height=h rx=2 /> }
+                })
+                .collect_view();
             let label = (i % 6 == 0).then(|| {
                 view! {
                     <text class="axis" x=x + w / 2.0 y=H - 6.0 text-anchor="middle">
@@ -276,12 +318,15 @@ fn HourlyChart(buckets: Vec<HourBucket>) -> impl IntoView {
                 <g>
                     <title>{tip}</title>
                     <rect class="bar-hit" x=i as f64 * slot y=TOP width=slot height=H - TOP - BOTTOM />
-                    <rect class="bar-events" x=x y=base - eh width=w height=eh rx=2 />
-                    <rect class="bar-rejections" x=x y=base - eh - rh width=w height=rh rx=2 />
+                    {rects}
                     {label}
                 </g>
             }
         })
+        .collect_view();
+    let legend = series
+        .iter()
+        .map(|s| view! { <span class=format!("legend legend-{}", s.class)>{s.label}</span> })
         .collect_view();
     view! {
         <figure class="chart">
@@ -291,8 +336,7 @@ fn HourlyChart(buckets: Vec<HourBucket>) -> impl IntoView {
                 {bars}
             </svg>
             <figcaption>
-                <span class="legend legend-events">"Accepted"</span>
-                <span class="legend legend-rejections">"Rejected"</span>
+                {legend}
                 <span class="muted">{summary}</span>
             </figcaption>
         </figure>

@@ -50,6 +50,9 @@ pub struct HourBucket {
     pub start_ms: i64,
     pub events: i64,
     pub rejections: i64,
+    /// Delivery attempts that failed in this hour.
+    #[serde(default)]
+    pub failed_attempts: i64,
 }
 
 /// Which database a store runs on.

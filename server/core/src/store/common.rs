@@ -34,6 +34,14 @@ macro_rules! shared_queries {
                 .bind(since)
                 .fetch_all(pool)
                 .await?;
+            let failed_attempts: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT started_at / $1 AS hour, COUNT(*) FROM attempts \
+                 WHERE started_at >= $2 AND error_kind IS NOT NULL GROUP BY started_at / $1",
+            )
+            .bind(HOUR_MS)
+            .bind(since)
+            .fetch_all(pool)
+            .await?;
             let rejections: Vec<(i64, i64)> = sqlx::query_as(&per_hour("rejections"))
                 .bind(HOUR_MS)
                 .bind(since)
@@ -65,7 +73,7 @@ macro_rules! shared_queries {
                 events_24h: counts.1,
                 rejections_24h: counts.2,
                 sources: counts.3,
-                hourly: hourly_buckets(now_ms, &events, &rejections),
+                hourly: hourly_buckets(now_ms, &events, &rejections, &failed_attempts),
                 attempts_24h: counts.4,
                 failed_attempts_24h: counts.5,
                 retrying: counts.6,

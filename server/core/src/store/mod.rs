@@ -817,6 +817,7 @@ pub(crate) fn hourly_buckets(
     now_ms: i64,
     events: &[(i64, i64)],
     rejections: &[(i64, i64)],
+    failed_attempts: &[(i64, i64)],
 ) -> Vec<HourBucket> {
     let current = now_ms.div_euclid(HOUR_MS);
     let count_at = |rows: &[(i64, i64)], hour: i64| {
@@ -827,6 +828,7 @@ pub(crate) fn hourly_buckets(
             start_ms: hour * HOUR_MS,
             events: count_at(events, hour),
             rejections: count_at(rejections, hour),
+            failed_attempts: count_at(failed_attempts, hour),
         })
         .collect()
 }
@@ -876,13 +878,14 @@ mod tests {
     #[test]
     fn buckets_cover_24_hours_ending_now() {
         let now = 100 * HOUR_MS + 1234;
-        let buckets = hourly_buckets(now, &[(100, 5), (77, 2), (76, 9)], &[(90, 1)]);
+        let buckets = hourly_buckets(now, &[(100, 5), (77, 2), (76, 9)], &[(90, 1)], &[(99, 4)]);
         assert_eq!(buckets.len(), 24);
         assert_eq!(buckets[0].start_ms, 77 * HOUR_MS);
         assert_eq!(buckets[0].events, 2);
         assert_eq!(buckets[23].start_ms, 100 * HOUR_MS);
         assert_eq!(buckets[23].events, 5);
         assert_eq!(buckets[13].rejections, 1);
+        assert_eq!(buckets[22].failed_attempts, 4);
         // Hour 76 is outside the window and must not leak in.
         assert_eq!(buckets.iter().map(|b| b.events).sum::<i64>(), 7);
         assert_eq!(first_overview_hour(now), 77);
