@@ -402,6 +402,15 @@ pub async fn list_sources() -> Result<SourcesPage, ServerFnError> {
     })
 }
 
+/// The names of the event types seen so far (suggestions for filters and subscriptions).
+#[server]
+pub async fn known_event_types() -> Result<Vec<String>, ServerFnError> {
+    store()
+        .event_type_names()
+        .await
+        .map_err(unavailable("listing event types"))
+}
+
 /// Every event type seen, with who subscribes to it.
 #[server]
 pub async fn list_event_types() -> Result<Vec<hookyard_core::model::EventTypeSummary>, ServerFnError>

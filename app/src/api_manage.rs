@@ -58,13 +58,7 @@ pub async fn endpoint_form(id: Option<i64>) -> Result<EndpointFormData, ServerFn
     let now = hookyard_core::time::now_ms();
     let failed = unavailable("loading the endpoint");
     let sources = store.list_sources(now).await.map_err(failed)?;
-    let known_types = store
-        .event_types()
-        .await
-        .map_err(failed)?
-        .into_iter()
-        .map(|(t, ..)| t)
-        .collect();
+    let known_types = store.event_type_names().await.map_err(failed)?;
     let record = match id {
         Some(id) => Some(endpoint_record(id, "loading the endpoint").await?),
         None => None,

@@ -176,14 +176,11 @@ fn EventTable(page: EventPage, query: EventQuery) -> impl IntoView {
 /// The event types seen so far, and their prefixes (`charge.*`), as the Type field's suggestions.
 #[component]
 fn TypeSuggestions() -> impl IntoView {
-    let types = Resource::new(|| (), |_| crate::api::list_event_types());
+    let types = Resource::new(|| (), |_| crate::api::known_event_types());
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                let types: Vec<String> = types
-                    .await
-                    .map(|list| list.into_iter().map(|t| t.event_type).collect())
-                    .unwrap_or_default();
+                let types: Vec<String> = types.await.unwrap_or_default();
                 let mut prefixes: Vec<String> = types
                     .iter()
                     .filter_map(|t| t.rsplit_once('.').map(|(p, _)| format!("{p}.*")))

@@ -230,6 +230,8 @@ pub trait Store: Send + Sync + 'static {
     async fn failure_groups(&self) -> Result<Vec<FailureGroup>, StoreError>;
     /// Every event type seen: (type, count, last received, newest event id).
     async fn event_types(&self) -> Result<Vec<(String, i64, i64, i64)>, StoreError>;
+    /// The names of every event type seen, sorted (cheap at any size, for suggestions).
+    async fn event_type_names(&self) -> Result<Vec<String>, StoreError>;
     /// Attempts per endpoint since `since` (endpoints without attempts are absent).
     async fn endpoint_health(
         &self,
@@ -540,6 +542,9 @@ macro_rules! impl_store {
             }
             async fn event_types(&self) -> Result<Vec<(String, i64, i64, i64)>, StoreError> {
                 $v::event_types(&self.pool).await
+            }
+            async fn event_type_names(&self) -> Result<Vec<String>, StoreError> {
+                $v::event_type_names(&self.pool).await
             }
             async fn endpoint_health(
                 &self,

@@ -7,6 +7,7 @@ macro_rules! view_queries {
         use sqlx::{Pool, Row};
 
         use crate::model::{DeliveryDetail, EventDetail, EventFilter, EventRow, FailureGroup};
+        use crate::store::views::{Arg, Where};
         use crate::store::StoreError;
 
         type Db = $db;
@@ -36,41 +37,67 @@ macro_rules! view_queries {
 
         /// Newest first, `limit` rows after the keyset cursor.
         pub(crate) async fn list_events(pool: &Pool<Db>, f: &EventFilter, limit: i64) -> Result<Vec<EventRow>, StoreError> {
-            let (type_exact, type_prefix) = match f.event_type.as_deref().map(str::trim) {
-                Some("*") | Some("") | None => (None, None),
+            // Only the filters that are set become SQL, so that each can use its index
+            // (`$x IS NULL OR …` predicates hide indexes from the planner).
+            let mut w = Where::default();
+            if let Some(slug) = &f.source {
+                let p = w.arg(Arg::Text(slug.clone()));
+                w.cond(format!("e.source_id = (SELECT id FROM sources WHERE slug = {p})"));
+            }
+            match f.event_type.as_deref().map(str::trim) {
+                Some("*") | Some("") | None => {}
                 Some(t) => match t.strip_suffix(".*") {
-                    Some(prefix) => (None, Some(format!("{prefix}."))),
-                    None => (Some(t.to_string()), None),
+                    Some(prefix) => {
+                        // Not sargable on purpose: scanning newest first and skipping the
+                        // other types beats sorting every event of the prefix.
+                        let p = w.arg(Arg::Text(format!("{prefix}.")));
+                        w.cond(format!("substr(e.event_type, 1, length({p})) = {p}"));
+                    }
+                    None => {
+                        let p = w.arg(Arg::Text(t.to_string()));
+                        w.cond(format!("e.event_type = {p}"));
+                    }
                 },
-            };
+            }
+            if let Some(status) = &f.delivery_status {
+                let p = w.arg(Arg::Text(status.clone()));
+                w.cond(format!("e.id IN (SELECT d.event_id FROM deliveries d WHERE d.status = {p})"));
+            }
+            if let Some(id) = &f.provider_id {
+                let p = w.arg(Arg::Text(id.clone()));
+                w.cond(format!("(e.provider_event_id = {p} OR e.object_id = {p})"));
+            }
+            if let Some(text) = &f.search {
+                let p = w.arg(Arg::Bytes(text.as_bytes().to_vec()));
+                w.cond(format!($search, p));
+            }
+            if let Some(from) = f.from {
+                let p = w.arg(Arg::Int(from));
+                w.cond(format!("e.received_at >= {p}"));
+            }
+            if let Some(to) = f.to {
+                let p = w.arg(Arg::Int(to));
+                w.cond(format!("e.received_at < {p}"));
+            }
+            if let Some((at, id)) = f.before {
+                let (a, b) = (w.arg(Arg::Int(at)), w.arg(Arg::Int(id)));
+                w.cond(format!("(e.received_at < {a} OR (e.received_at = {a} AND e.id < {b}))"));
+            }
+            let lim = w.arg(Arg::Int(limit));
             let sql = format!(
-                "SELECT {ROW_COLUMNS} FROM events e JOIN sources s ON s.id = e.source_id WHERE \
-                 ($1 IS NULL OR s.slug = $1) \
-                 AND ($2 IS NULL OR e.event_type = $2) \
-                 AND ($3 IS NULL OR substr(e.event_type, 1, length($3)) = $3) \
-                 AND ($4 IS NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = $4)) \
-                 AND ($5 IS NULL OR e.provider_event_id = $5 OR e.object_id = $5) \
-                 AND ($6 IS NULL OR {}) \
-                 AND ($7 IS NULL OR e.received_at >= $7) \
-                 AND ($8 IS NULL OR e.received_at < $8) \
-                 AND ($9 IS NULL OR e.received_at < $9 OR (e.received_at = $9 AND e.id < $10)) \
-                 ORDER BY e.received_at DESC, e.id DESC LIMIT $11",
-                $search
+                "SELECT {ROW_COLUMNS} FROM events e JOIN sources s ON s.id = e.source_id {} \
+                 ORDER BY e.received_at DESC, e.id DESC LIMIT {lim}",
+                w.clause()
             );
-            let rows = sqlx::query(&sql)
-                .bind(&f.source)
-                .bind(type_exact)
-                .bind(type_prefix)
-                .bind(&f.delivery_status)
-                .bind(&f.provider_id)
-                .bind(f.search.as_ref().map(|s| s.as_bytes().to_vec()))
-                .bind(f.from)
-                .bind(f.to)
-                .bind(f.before.map(|b| b.0))
-                .bind(f.before.map_or(0, |b| b.1))
-                .bind(limit)
-                .fetch_all(pool)
-                .await?;
+            let mut query = sqlx::query(&sql);
+            for arg in w.args {
+                query = match arg {
+                    Arg::Text(v) => query.bind(v),
+                    Arg::Int(v) => query.bind(v),
+                    Arg::Bytes(v) => query.bind(v),
+                };
+            }
+            let rows = query.fetch_all(pool).await?;
             Ok(rows.iter().map(row_from).collect::<Result<_, _>>()?)
         }
 
@@ -127,6 +154,20 @@ macro_rules! view_queries {
             Ok(sqlx::query_as(
                 "SELECT event_type, COUNT(*), MAX(received_at), MAX(id) FROM events \
                  GROUP BY event_type ORDER BY MAX(received_at) DESC",
+            )
+            .fetch_all(pool)
+            .await?)
+        }
+
+        /// The distinct event types, in order, found by hopping along the type index (one
+        /// lookup per type, not a scan of every event).
+        pub(crate) async fn event_type_names(pool: &Pool<Db>) -> Result<Vec<String>, StoreError> {
+            Ok(sqlx::query_scalar(
+                "WITH RECURSIVE t(name) AS ( \
+                   SELECT MIN(event_type) FROM events \
+                   UNION ALL \
+                   SELECT (SELECT MIN(event_type) FROM events WHERE event_type > t.name) FROM t WHERE t.name IS NOT NULL \
+                 ) SELECT name FROM t WHERE name IS NOT NULL",
             )
             .fetch_all(pool)
             .await?)
@@ -206,9 +247,45 @@ macro_rules! view_queries {
 }
 
 pub(crate) mod sqlite {
-    view_queries!(sqlx::Sqlite, "instr(e.body, $6) > 0", sqlite);
+    view_queries!(sqlx::Sqlite, "instr(e.body, {}) > 0", sqlite);
 }
 
 pub(crate) mod postgres {
-    view_queries!(sqlx::Postgres, "position($6 in e.body) > 0", postgres);
+    view_queries!(sqlx::Postgres, "position({} in e.body) > 0", postgres);
+}
+
+/// A value bound to a numbered placeholder.
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+    Bytes(Vec<u8>),
+}
+
+/// A `WHERE` clause assembled from the conditions that apply, with their arguments in
+/// placeholder order (`$1`, `$2`, … on both databases).
+#[derive(Default)]
+pub(crate) struct Where {
+    conds: Vec<String>,
+    pub(crate) args: Vec<Arg>,
+}
+
+impl Where {
+    /// Adds an argument; returns its placeholder.
+    pub(crate) fn arg(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+
+    pub(crate) fn cond(&mut self, cond: String) {
+        self.conds.push(cond);
+    }
+
+    /// `WHERE a AND b`, or nothing.
+    pub(crate) fn clause(&self) -> String {
+        if self.conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conds.join(" AND "))
+        }
+    }
 }
