@@ -13,10 +13,15 @@ use crate::store::{SharedStore, StoreError};
 
 /// Queued events folded in per transaction: small enough to keep transactions short next to
 /// ingest, large enough to keep up with it.
-pub const BATCH: i64 = 200;
+pub const BATCH: i64 = 500;
 
 /// How often to look at the queue when nothing wakes the projector (other instances' events).
 const POLL: Duration = Duration::from_millis(1000);
+
+/// After a wake-up, how long to let the queue fill before folding. Ingest wakes the projector
+/// after every commit; folding each commit's few events at once would add a write transaction
+/// (and, on SQLite, an fsync under the one write lock) per ingest batch.
+const GATHER: Duration = Duration::from_millis(250);
 
 /// A running projector; `stop` stops it.
 pub struct ProjectorHandle {
@@ -55,6 +60,9 @@ async fn run(store: SharedStore, wake: Arc<Notify>, stop: Arc<AtomicBool>) {
         };
         if !more {
             let _ = tokio::time::timeout(POLL, wake.notified()).await;
+            if !stop.load(Ordering::SeqCst) {
+                tokio::time::sleep(GATHER).await;
+            }
         }
     }
 }

@@ -16,6 +16,11 @@ macro_rules! shared_queries {
 
         type Db = $db;
 
+        pub(crate) async fn analyze(pool: &Pool<Db>) -> Result<(), StoreError> {
+            sqlx::query("ANALYZE").execute(pool).await?;
+            Ok(())
+        }
+
         pub(crate) async fn ping(pool: &Pool<Db>) -> Result<(), StoreError> {
             sqlx::query("SELECT 1").execute(pool).await?;
             Ok(())

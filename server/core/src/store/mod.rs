@@ -74,6 +74,8 @@ pub trait Store: Send + Sync + 'static {
     async fn migrate(&self) -> Result<(), StoreError>;
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<(), StoreError>;
+    /// Refreshes the query planner's statistics (after a bulk load).
+    async fn analyze(&self) -> Result<(), StoreError>;
     /// Closes every connection; later calls fail.
     async fn close(&self);
     /// The Overview page's figures as of `now_ms`.
@@ -284,6 +286,9 @@ macro_rules! impl_store {
             async fn migrate(&self) -> Result<(), StoreError> {
                 $migrator.run(&self.pool).await?;
                 Ok(())
+            }
+            async fn analyze(&self) -> Result<(), StoreError> {
+                $q::analyze(&self.pool).await
             }
             async fn ping(&self) -> Result<(), StoreError> {
                 $q::ping(&self.pool).await

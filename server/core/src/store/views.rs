@@ -81,7 +81,8 @@ macro_rules! view_queries {
             }
             if let Some((at, id)) = f.before {
                 let (a, b) = (w.arg(Arg::Int(at)), w.arg(Arg::Int(id)));
-                w.cond(format!("(e.received_at < {a} OR (e.received_at = {a} AND e.id < {b}))"));
+                // A row-value comparison: both databases walk the (received_at, id) index from it.
+                w.cond(format!("(e.received_at, e.id) < ({a}, {b})"));
             }
             let lim = w.arg(Arg::Int(limit));
             let sql = format!(
