@@ -83,7 +83,7 @@ fn Editor(data: EndpointFormData) -> impl IntoView {
             <p class="crumbs"><a href="/endpoints">"Endpoints"</a> " / " {title.clone()}</p>
             <h1>
                 {title} " "
-                {exists.then(|| move || view! { <StatusBadge status=state.get() /> })}
+                {exists.then_some(move || view! { <StatusBadge status=state.get() /> })}
             </h1>
             {(!f.state_reason.is_empty()).then(|| view! { <p class="subtitle">{f.state_reason.clone()}</p> })}
         </header>

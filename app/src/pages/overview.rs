@@ -279,10 +279,15 @@ fn HourlyChart(hours: Vec<i64>, series: Vec<Series>, what: &'static str) -> impl
             )
         })
         .collect();
-    let summary = format!(
-        "{} in the last 24 hours; busiest hour {max} {what}.",
-        totals.join(", ")
-    );
+    let peak = (0..hours.len()).map(stack).max().unwrap_or(0);
+    let summary = if peak == 0 {
+        format!("No {what} in the last 24 hours.")
+    } else {
+        format!(
+            "{} in the last 24 hours; busiest hour {peak} {what}.",
+            totals.join(", ")
+        )
+    };
     let bars = hours
         .iter()
         .enumerate()
