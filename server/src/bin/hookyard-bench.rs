@@ -91,6 +91,10 @@ struct IngestArgs {
     /// Total request rate to hold (open loop); unset = as fast as the server answers.
     #[arg(long)]
     rate: Option<f64>,
+    /// The type of every event sent; a payment type (the default) also queues each event for
+    /// the payments projection, any other type measures ingest alone.
+    #[arg(long, default_value = "payment_intent.succeeded")]
+    event_type: String,
     /// The hookyard binary to start (default: beside this one).
     #[arg(long)]
     hookyard: Option<PathBuf>,
@@ -217,6 +221,7 @@ async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     let mut tasks = Vec::new();
     for _ in 0..args.clients {
         let (client, url, stop) = (client.clone(), url.clone(), stop.clone());
+        let event_type = args.event_type.clone();
         tasks.push(tokio::spawn(async move {
             let mut latencies_us = Vec::with_capacity(1 << 16);
             let (mut acked, mut errors) = (0u64, 0u64);
@@ -231,7 +236,7 @@ async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
                 } else {
                     Instant::now()
                 };
-                let req = signed_post(&client, &url);
+                let req = signed_post(&client, &url, &event_type);
                 match req.send().await {
                     Ok(res) if res.status().is_success() => {
                         let _ = res.bytes().await;
@@ -357,7 +362,7 @@ async fn deliver(args: DeliverArgs) -> anyhow::Result<()> {
         let (client, url) = (client.clone(), url.clone());
         tasks.push(tokio::spawn(async move {
             for _ in 0..per_task {
-                let req = signed_post(&client, &url);
+                let req = signed_post(&client, &url, "payment_intent.succeeded");
                 let _ = req.send().await;
             }
         }));
@@ -608,8 +613,8 @@ async fn pages(args: PagesArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn signed_post(client: &reqwest::Client, url: &str) -> reqwest::RequestBuilder {
-    let body = event_body();
+fn signed_post(client: &reqwest::Client, url: &str, event_type: &str) -> reqwest::RequestBuilder {
+    let body = event_body(event_type);
     let now = hookyard_core::time::now_ms() / 1000;
     let mut req = client.post(url).header("content-type", "application/json");
     for (k, v) in sign(
@@ -625,14 +630,15 @@ fn signed_post(client: &reqwest::Client, url: &str) -> reqwest::RequestBuilder {
     req.body(body)
 }
 
-/// A Stripe-shaped event of about 1 KiB with a fresh id.
-fn event_body() -> Vec<u8> {
+/// A Stripe-shaped event of about 1 KiB with a fresh id, of type `event_type`.
+fn event_body(event_type: &str) -> Vec<u8> {
     let mut event = hookyard_core::ingest::samples::sample_event(
         "payment_intent.succeeded",
         hookyard_core::time::now_ms() / 1000,
     )
     .expect("known sample");
     event["data"]["object"]["metadata"]["padding"] = random_id("pad").repeat(12).into();
+    event["type"] = event_type.into();
     serde_json::to_vec(&event).expect("serialisable")
 }
 
