@@ -8,9 +8,51 @@ use hookyard_core::model::{
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Who the audit log names for dashboard actions until sign-in exists.
+/// The caller, as the server's access layer found them (a session or an API token). Pages
+/// and server functions only run for callers the policy table lets in; this is for what
+/// depends on the role within one (payload bodies, the actor in the audit log).
 #[cfg(feature = "ssr")]
-pub(crate) const DASHBOARD_ACTOR: &str = "dashboard";
+pub(crate) fn caller() -> Option<hookyard_core::access::Me> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<hookyard_core::access::Me>().cloned())
+}
+
+/// Who the audit log names for this request's changes.
+#[cfg(feature = "ssr")]
+pub(crate) fn actor() -> String {
+    caller().map_or_else(|| "dashboard".to_string(), |me| me.actor())
+}
+
+/// Appends a dashboard change to the audit log (after it is made; a failure to record is
+/// logged, the change stands).
+#[cfg(feature = "ssr")]
+pub(crate) async fn audit(action: &str, target: &str, detail: serde_json::Value) {
+    let now = hookyard_core::time::now_ms();
+    if let Err(err) = store()
+        .access()
+        .audit(&actor(), action, target, &detail, now)
+        .await
+    {
+        tracing::error!(error = %err, action, target, "cannot write the audit log");
+    }
+}
+
+/// The caller, if their role has `permission`; otherwise an error saying which role it needs.
+#[cfg(feature = "ssr")]
+pub(crate) fn require(
+    permission: hookyard_core::access::Permission,
+    what: &str,
+) -> Result<hookyard_core::access::Me, ServerFnError> {
+    match caller() {
+        Some(me) if me.can(permission) => Ok(me),
+        Some(me) => Err(ServerFnError::new(format!(
+            "{what} needs the {} role; you are {}.",
+            permission.least_role(),
+            me.role
+        ))),
+        None => Err(ServerFnError::new("Sign in first.")),
+    }
+}
 
 #[cfg(feature = "ssr")]
 pub(crate) fn store() -> hookyard_core::store::SharedStore {
@@ -74,7 +116,7 @@ pub(crate) fn unavailable(
 }
 
 /// The figures on the Overview page.
-#[server]
+#[server(endpoint = "get_overview")]
 pub async fn get_overview() -> Result<Overview, ServerFnError> {
     store()
         .overview(hookyard_core::time::now_ms())
@@ -115,7 +157,7 @@ pub struct EventQuery {
 /// The Events table for a filter. A payload search without a time range looks at the last
 /// 24 hours, so it stays fast on large stores. JSON arguments: an all-empty filter would be an
 /// empty URL-encoded body, which the default encoding cannot tell from a missing argument.
-#[server(input = leptos::server_fn::codec::Json)]
+#[server(endpoint = "list_events", input = leptos::server_fn::codec::Json)]
 pub async fn list_events(query: EventQuery) -> Result<EventPage, ServerFnError> {
     use hookyard_core::model::EventFilter;
     use hookyard_core::time::{now_ms, DAY_MS, HOUR_MS};
@@ -145,6 +187,12 @@ pub async fn list_events(query: EventQuery) -> Result<EventPage, ServerFnError> 
             Some((at.parse().ok()?, id.parse().ok()?))
         }),
     };
+    if filter.search.is_some() {
+        require(
+            hookyard_core::access::Permission::ReadPayloads,
+            "Searching payloads",
+        )?;
+    }
     let mut search_window = None;
     if filter.search.is_some() && filter.from.is_none() {
         filter.from = Some(now - DAY_MS);
@@ -168,17 +216,21 @@ pub async fn list_events(query: EventQuery) -> Result<EventPage, ServerFnError> 
 }
 
 /// One event with its payload, headers and deliveries.
-#[server]
+#[server(endpoint = "get_event")]
 pub async fn get_event(id: i64) -> Result<Option<EventDetail>, ServerFnError> {
-    store()
+    let detail = store()
         .event_detail(id)
         .await
-        .map_err(unavailable("loading the event"))
+        .map_err(unavailable("loading the event"))?;
+    // Viewers see that an event arrived and how its deliveries went, never its contents.
+    let payloads =
+        caller().is_some_and(|me| me.can(hookyard_core::access::Permission::ReadPayloads));
+    Ok(detail.map(|d| if payloads { d } else { d.without_payload() }))
 }
 
 /// Replays an event to one chosen endpoint, or (none chosen) to every endpoint subscribed to
 /// its type; says how many.
-#[server]
+#[server(endpoint = "replay_event")]
 pub async fn replay_event(
     event_id: i64,
     // An endpoint id, or empty for every subscriber (a form's select sends "" for that).
@@ -216,7 +268,7 @@ pub async fn replay_event(
             )));
         }
         store
-            .replay_event(event_id, &[chosen], DASHBOARD_ACTOR, now)
+            .replay_event(event_id, &[chosen], &actor(), now)
             .await
             .map_err(unavailable("replaying"))?;
         return Ok(format!(
@@ -236,7 +288,7 @@ pub async fn replay_event(
         );
     }
     let n = store
-        .replay_event(event_id, &targets, DASHBOARD_ACTOR, now)
+        .replay_event(event_id, &targets, &actor(), now)
         .await
         .map_err(unavailable("replaying"))?;
     Ok(format!(
@@ -246,10 +298,10 @@ pub async fn replay_event(
 }
 
 /// Makes one delivery due now.
-#[server]
+#[server(endpoint = "retry_delivery")]
 pub async fn retry_delivery(delivery_id: i64) -> Result<String, ServerFnError> {
     let changed = store()
-        .retry_delivery_now(delivery_id, DASHBOARD_ACTOR, hookyard_core::time::now_ms())
+        .retry_delivery_now(delivery_id, &actor(), hookyard_core::time::now_ms())
         .await
         .map_err(unavailable("retrying"))?;
     Ok(if changed {
@@ -260,7 +312,7 @@ pub async fn retry_delivery(delivery_id: i64) -> Result<String, ServerFnError> {
 }
 
 /// Failing deliveries grouped by endpoint and error.
-#[server]
+#[server(endpoint = "list_failures")]
 pub async fn list_failures() -> Result<Vec<FailureGroup>, ServerFnError> {
     store()
         .failure_groups()
@@ -276,7 +328,7 @@ pub struct EndpointRow {
 }
 
 /// Every endpoint with its health over the last 24 hours.
-#[server]
+#[server(endpoint = "list_endpoints")]
 pub async fn list_endpoints() -> Result<Vec<EndpointRow>, ServerFnError> {
     let store = store();
     let since = hookyard_core::time::now_ms() - hookyard_core::time::DAY_MS;
@@ -306,7 +358,7 @@ pub async fn list_endpoints() -> Result<Vec<EndpointRow>, ServerFnError> {
 }
 
 /// Pauses, resumes (enables) or disables an endpoint.
-#[server]
+#[server(endpoint = "set_endpoint_state")]
 pub async fn set_endpoint_state(id: i64, state: String) -> Result<String, ServerFnError> {
     let (target, reason, done) = match state.as_str() {
         "paused" => (
@@ -326,6 +378,12 @@ pub async fn set_endpoint_state(id: i64, state: String) -> Result<String, Server
         ),
         _ => return Err(ServerFnError::new(format!("Unknown state {state:?}."))),
     };
+    if target == "disabled" {
+        require(
+            hookyard_core::access::Permission::Administer,
+            "Disabling an endpoint",
+        )?;
+    }
     let store = store();
     let name = store
         .endpoint(id)
@@ -334,13 +392,7 @@ pub async fn set_endpoint_state(id: i64, state: String) -> Result<String, Server
         .map(|r| r.endpoint.name)
         .ok_or_else(|| ServerFnError::new(format!("Endpoint {id} does not exist.")))?;
     store
-        .set_endpoint_state(
-            id,
-            target,
-            reason,
-            DASHBOARD_ACTOR,
-            hookyard_core::time::now_ms(),
-        )
+        .set_endpoint_state(id, target, reason, &actor(), hookyard_core::time::now_ms())
         .await
         .map_err(unavailable("changing the endpoint"))?;
     endpoints_changed();
@@ -365,7 +417,7 @@ pub struct SourcesPage {
     pub rejections: Vec<RejectionView>,
 }
 
-#[server]
+#[server(endpoint = "list_sources")]
 pub async fn list_sources() -> Result<SourcesPage, ServerFnError> {
     let store = store();
     let now = hookyard_core::time::now_ms();
@@ -403,7 +455,7 @@ pub async fn list_sources() -> Result<SourcesPage, ServerFnError> {
 }
 
 /// The names of the event types seen so far (suggestions for filters and subscriptions).
-#[server]
+#[server(endpoint = "known_event_types")]
 pub async fn known_event_types() -> Result<Vec<String>, ServerFnError> {
     store()
         .event_type_names()
@@ -412,7 +464,7 @@ pub async fn known_event_types() -> Result<Vec<String>, ServerFnError> {
 }
 
 /// Every event type seen, with who subscribes to it.
-#[server]
+#[server(endpoint = "list_event_types")]
 pub async fn list_event_types() -> Result<Vec<hookyard_core::model::EventTypeSummary>, ServerFnError>
 {
     let store = store();
@@ -446,7 +498,7 @@ pub async fn list_event_types() -> Result<Vec<hookyard_core::model::EventTypeSum
 }
 
 /// How many deliveries a bulk replay of `endpoint_id` (all when None) in `status` would replay.
-#[server]
+#[server(endpoint = "preview_bulk_replay")]
 pub async fn preview_bulk_replay(
     endpoint_id: Option<i64>,
     status: String,
@@ -459,20 +511,20 @@ pub async fn preview_bulk_replay(
 }
 
 /// Starts a bulk replay; the worker carries it out in batches.
-#[server]
+#[server(endpoint = "start_bulk_replay")]
 pub async fn start_bulk_replay(
     endpoint_id: Option<i64>,
     status: String,
 ) -> Result<hookyard_core::model::BulkReplay, ServerFnError> {
     let filter = replay_filter(endpoint_id, &status)?;
     store()
-        .start_bulk_replay(&filter, DASHBOARD_ACTOR, hookyard_core::time::now_ms())
+        .start_bulk_replay(&filter, &actor(), hookyard_core::time::now_ms())
         .await
         .map_err(unavailable("starting the replay"))
 }
 
 /// A bulk replay's progress.
-#[server]
+#[server(endpoint = "bulk_replay_status")]
 pub async fn bulk_replay_status(
     id: i64,
 ) -> Result<Option<hookyard_core::model::BulkReplay>, ServerFnError> {
@@ -483,10 +535,10 @@ pub async fn bulk_replay_status(
 }
 
 /// Stops a running bulk replay (what it already created stays).
-#[server]
+#[server(endpoint = "cancel_bulk_replay")]
 pub async fn cancel_bulk_replay(id: i64) -> Result<String, ServerFnError> {
     let changed = store()
-        .cancel_bulk_replay(id, DASHBOARD_ACTOR, hookyard_core::time::now_ms())
+        .cancel_bulk_replay(id, &actor(), hookyard_core::time::now_ms())
         .await
         .map_err(unavailable("cancelling the replay"))?;
     Ok(if changed {

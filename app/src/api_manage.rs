@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use crate::api::{endpoints_changed, source_changed, store, unavailable, DASHBOARD_ACTOR};
+use crate::api::{actor, audit, endpoints_changed, source_changed, store, unavailable};
 
 /// The endpoint `id`, or the sentence that it does not exist.
 #[cfg(feature = "ssr")]
@@ -51,7 +51,7 @@ pub struct EndpointFormData {
     pub known_types: Vec<String>,
 }
 
-#[server]
+#[server(endpoint = "endpoint_form")]
 pub async fn endpoint_form(id: Option<i64>) -> Result<EndpointFormData, ServerFnError> {
     use hookyard_core::delivery::settings::KEEP_VALUE;
     let store = store();
@@ -133,7 +133,7 @@ impl Saved {
 }
 
 /// Creates (no `id`) or updates an endpoint.
-#[server]
+#[server(endpoint = "save_endpoint")]
 pub async fn save_endpoint(
     id: Option<i64>,
     name: String,
@@ -209,7 +209,7 @@ pub async fn save_endpoint(
         Some(current) => {
             let id = current.endpoint.id;
             store
-                .update_endpoint(id, &new, DASHBOARD_ACTOR, now)
+                .update_endpoint(id, &new, &actor(), now)
                 .await
                 .map_err(failed)?;
             endpoints_changed();
@@ -223,6 +223,9 @@ pub async fn save_endpoint(
             new.secret = generate_secret(Scheme::Standard);
             let id = store.create_endpoint(&new, now).await.map_err(failed)?;
             endpoints_changed();
+            let detail =
+                serde_json::json!({ "name": new.name, "url": new.url, "events": new.patterns });
+            audit("endpoint.created", &format!("endpoint:{id}"), detail).await;
             Ok(Saved {
                 id: Some(id),
                 message: format!(
@@ -238,12 +241,12 @@ pub async fn save_endpoint(
 }
 
 /// Gives an endpoint a new signing secret and answers it (shown once).
-#[server]
+#[server(endpoint = "rotate_endpoint_secret")]
 pub async fn rotate_endpoint_secret(id: i64) -> Result<String, ServerFnError> {
     use hookyard_core::ingest::scheme::{generate_secret, Scheme};
     let secret = generate_secret(Scheme::Standard);
     store()
-        .rotate_endpoint_secret(id, &secret, DASHBOARD_ACTOR, hookyard_core::time::now_ms())
+        .rotate_endpoint_secret(id, &secret, &actor(), hookyard_core::time::now_ms())
         .await
         .map_err(|err| match err {
             hookyard_core::store::StoreError::NotFound(_) => {
@@ -265,7 +268,7 @@ pub struct TestResult {
 }
 
 /// Sends a signed `hookyard.test` event to the endpoint now and reports its answer.
-#[server]
+#[server(endpoint = "send_test_event")]
 pub async fn send_test_event(id: i64) -> Result<TestResult, ServerFnError> {
     let poster = expect_context::<hookyard_core::delivery::worker::Poster>();
     let endpoint = endpoint_record(id, "sending a test event").await?;
@@ -335,7 +338,7 @@ fn source_limits(
 }
 
 /// Creates a source. An empty secret generates one in the scheme's format.
-#[server]
+#[server(endpoint = "create_source")]
 pub async fn create_source(
     slug: String,
     name: String,
@@ -423,6 +426,8 @@ pub async fn create_source(
     {
         Ok(id) => {
             source_changed(&slug);
+            let detail = serde_json::json!({ "scheme": new.scheme.as_str() });
+            audit("source.created", &format!("source:{slug}"), detail).await;
             Ok(Saved {
                 id: Some(id),
                 message: match warning {
@@ -449,7 +454,7 @@ pub async fn create_source(
 }
 
 /// Changes a source's name and limits.
-#[server]
+#[server(endpoint = "update_source")]
 pub async fn update_source(
     slug: String,
     name: String,
@@ -477,6 +482,8 @@ pub async fn update_source(
     {
         Ok(()) => {
             source_changed(&slug);
+            let detail = serde_json::json!({ "tolerance_secs": change.tolerance_secs, "max_body_bytes": change.max_body_bytes });
+            audit("source.updated", &format!("source:{slug}"), detail).await;
             Ok(Saved {
                 message: format!("Saved source “{slug}”. The new limits apply from now on."),
                 ..Default::default()
@@ -491,7 +498,7 @@ pub async fn update_source(
 
 /// Makes a new secret current (pasted from the provider, or generated when empty); the
 /// previous one stays valid for `overlap_hours` so that nothing is refused meanwhile.
-#[server]
+#[server(endpoint = "rotate_source_secret")]
 pub async fn rotate_source_secret(
     slug: String,
     secret: String,
@@ -538,7 +545,11 @@ pub async fn rotate_source_secret(
     let now = hookyard_core::time::now_ms();
     let until = now + overlap * hookyard_core::time::HOUR_MS;
     match store.rotate_source_secret(&slug, &secret, until, now).await {
-        Ok(()) => source_changed(&slug),
+        Ok(()) => {
+            source_changed(&slug);
+            let detail = serde_json::json!({ "previous_valid_until": until });
+            audit("source.secret_rotated", &format!("source:{slug}"), detail).await;
+        }
         Err(StoreError::NotFound(_)) => {
             return Err(ServerFnError::new(format!(
                 "Source {slug:?} does not exist."
@@ -575,7 +586,7 @@ pub struct SourceFields {
     pub inbound_url: String,
 }
 
-#[server]
+#[server(endpoint = "source_form")]
 pub async fn source_form(slug: Option<String>) -> Result<SourceFields, ServerFnError> {
     let now = hookyard_core::time::now_ms();
     let base = crate::api::public_base().await;

@@ -79,7 +79,7 @@ pub struct PaymentsPage {
 
 /// The Payments page for a filter: totals for today, 7 days, this month (and the custom
 /// range), the daily chart, and one page of the table.
-#[server]
+#[server(endpoint = "get_payments")]
 pub async fn get_payments(
     // The query string of a filterless page encodes nothing at all.
     #[server(default)] query: PaymentQuery,
@@ -223,7 +223,7 @@ pub async fn get_payments(
 }
 
 /// One payment with its timeline; `None` if there is no such payment.
-#[server]
+#[server(endpoint = "get_payment")]
 pub async fn get_payment(id: i64) -> Result<Option<PaymentDetail>, ServerFnError> {
     store()
         .payment_detail(id)
@@ -239,7 +239,7 @@ pub struct MoneyOverview {
 }
 
 /// Live-mode totals for the Overview.
-#[server]
+#[server(endpoint = "get_money_overview")]
 pub async fn get_money_overview() -> Result<MoneyOverview, ServerFnError> {
     use hookyard_core::time::{now_ms, start_of_day, start_of_month, DAY_MS};
     let now = now_ms();

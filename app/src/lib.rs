@@ -5,6 +5,7 @@
 //! storage layer of `hookyard-core` through the context the server provides.
 
 pub mod api;
+pub mod api_access;
 pub mod api_manage;
 pub mod api_payments;
 mod components;

@@ -61,6 +61,95 @@ pub enum Command {
     /// The payments table (a projection of stored payment events).
     #[command(subcommand)]
     Payments(PaymentsCommand),
+    /// Dashboard users (sign-in accounts with a role).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens for `Authorization: Bearer` on /api/v1.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// Roles, as PRODUCT.md defines them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Overview, payments, events without payloads.
+    Viewer,
+    /// + payloads and headers.
+    Developer,
+    /// + retry, replay, pause and resume.
+    Operator,
+    /// + sources, endpoints, secrets, users, tokens, the audit log.
+    Admin,
+}
+
+impl From<RoleArg> for hookyard_core::access::Role {
+    fn from(role: RoleArg) -> Self {
+        use hookyard_core::access::Role;
+        match role {
+            RoleArg::Viewer => Role::Viewer,
+            RoleArg::Developer => Role::Developer,
+            RoleArg::Operator => Role::Operator,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from a prompt, or from the first line of standard
+    /// input when it is not a terminal (never from a flag).
+    Add(UserAddArgs),
+    /// List users with their role and state.
+    List,
+    /// Change a user's role.
+    SetRole(UserAddArgs),
+    /// Stop a user from signing in (ends their sessions).
+    Disable(UserArgs),
+    /// Let a disabled user sign in again.
+    Enable(UserArgs),
+    /// Set a new password (prompt or standard input; ends the user's sessions).
+    ResetPassword(UserArgs),
+}
+
+/// A user and a role.
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    #[arg(long)]
+    pub email: String,
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+}
+
+/// A user chosen by email.
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    #[arg(long)]
+    pub email: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token with a role; prints it once (only its hash is stored).
+    Create(TokenCreateArgs),
+    /// List tokens (never the tokens themselves).
+    List,
+    /// Revoke a token: requests with it are refused from now on.
+    Revoke(TokenRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// What the token is for, e.g. "deploy script".
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    /// The token's id (`hookyard token list` shows it).
+    pub id: i64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -289,6 +378,27 @@ pub struct ServeArgs {
     /// Run without the delivery worker (ingest and dashboard only).
     #[arg(long, env = "HOOKYARD_NO_WORKER")]
     pub no_worker: bool,
+
+    /// A dashboard session ends after this many minutes without a request.
+    #[arg(long, env = "HOOKYARD_SESSION_IDLE_MINUTES", default_value_t = 720)]
+    pub session_idle_minutes: u64,
+
+    /// And this many hours after signing in, however active.
+    #[arg(long, env = "HOOKYARD_SESSION_MAX_HOURS", default_value_t = 168)]
+    pub session_max_hours: u64,
+
+    /// Mark the session cookie Secure (HTTPS only). `auto`: yes, unless Hookyard listens on a
+    /// loopback address and HOOKYARD_PUBLIC_URL is not https (local use over plain http).
+    #[arg(long, env = "HOOKYARD_SECURE_COOKIES", value_enum, default_value_t = SecureCookies::Auto)]
+    pub secure_cookies: SecureCookies,
+}
+
+/// When the session cookie gets the Secure flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SecureCookies {
+    Auto,
+    Always,
+    Never,
 }
 
 #[cfg(test)]

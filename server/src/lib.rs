@@ -2,6 +2,7 @@
 //! `main.rs` only parses the command line and calls in here, so tests build exactly the
 //! router the binary serves.
 
+pub mod access;
 pub mod assets;
 pub mod cli;
 pub mod commands;

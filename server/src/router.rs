@@ -16,6 +16,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::access::{self, AccessConfig};
 use crate::{assets, health, hooks, live};
 
 /// What every handler can reach.
@@ -26,6 +27,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Sends the dashboard's test events, under the same network policy as deliveries.
     pub poster: Poster,
+    /// Session lifetimes, cookie flags and sign-in limits.
+    pub access: AccessConfig,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -61,7 +64,14 @@ impl AppState {
             leptos_options,
             poster: Poster::new(NetworkPolicy::default())
                 .expect("an HTTP client with default settings builds"),
+            access: AccessConfig::default(),
         }
+    }
+
+    /// Sessions and sign-in follow `config`.
+    pub fn with_access(mut self, config: AccessConfig) -> Self {
+        self.access = config;
+        self
     }
 
     /// Test sends from the dashboard obey `policy`, like the delivery worker.
@@ -93,6 +103,9 @@ pub fn build_router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/pkg/{file}", get(assets::serve))
         .route("/live/events", get(live::events))
+        .route("/login", post(access::login))
+        .route("/logout", post(access::logout))
+        .route("/api/v1/me", get(access::api_me))
         .route(
             "/hooks/{source_slug}",
             // Each source has its own limit (at most 25 MiB), enforced while reading.
@@ -100,6 +113,12 @@ pub fn build_router(state: AppState) -> Router {
         )
         .leptos_routes_with_context(&state, routes, provide, move || shell(options.clone()))
         .fallback(not_found)
+        // Inside the session layer: the policy check reads the session.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::authorize,
+        ))
+        .layer(access::session_layer(state.store.clone(), &state.access))
         .layer(
             // One span per request (method, path) at info, so failures name their request;
             // each response is logged at debug (HOOKYARD_LOG=tower_http=debug shows them).

@@ -60,12 +60,16 @@ pub fn Field(
     }
 }
 
-/// The secret a save or rotation answered, shown once with a copy button.
+/// The secret (or password, or token) an action answered, shown once with a copy button.
 #[component]
-pub fn SecretOnce(secret: String, #[prop(optional)] note: &'static str) -> impl IntoView {
+pub fn SecretOnce(
+    secret: String,
+    #[prop(optional)] note: &'static str,
+    #[prop(default = "Signing secret")] what: &'static str,
+) -> impl IntoView {
     view! {
         <div class="secret-once" role="status">
-            <p><strong>"Signing secret — copy it now, it is not shown again."</strong></p>
+            <p><strong>{what} " — copy it now, it is not shown again."</strong></p>
             <div class="inbound">
                 <code data-testid="new-secret">{secret.clone()}</code>
                 <crate::components::CopyButton text=secret />

@@ -9,6 +9,7 @@ mod status;
 mod theme_toggle;
 mod time;
 mod url;
+mod viewer;
 
 pub use action_result::ActionResult;
 pub use copy::CopyButton;
@@ -19,3 +20,4 @@ pub use status::{ModeBadge, StatusBadge};
 pub use theme_toggle::ThemeToggle;
 pub use time::{human_duration, Time};
 pub use url::with_query;
+pub use viewer::{can, current_viewer, use_viewer, VIEWER_META};

@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{list_endpoints, EndpointRow, SetEndpointState};
-use crate::components::{ActionResult, Loaded, StatusBadge, Time};
+use crate::components::{can, ActionResult, Loaded, StatusBadge, Time};
+use hookyard_core::access::Permission;
 
 #[component]
 pub fn Endpoints() -> impl IntoView {
@@ -17,9 +18,11 @@ pub fn Endpoints() -> impl IntoView {
                 <h1>"Endpoints"</h1>
                 <p class="subtitle">"Your handlers: what each receives, how it fared in the last 24 hours, its state."</p>
             </div>
-            <div class="header-actions">
-                <a class="button" href="/endpoints/new">"New endpoint"</a>
-            </div>
+            {can(Permission::Administer).then(|| view! {
+                <div class="header-actions">
+                    <a class="button" href="/endpoints/new">"New endpoint"</a>
+                </div>
+            })}
         </header>
         <ActionResult action=set_state />
         <Loaded resource=endpoints loading="Loading endpoints…" failed="Could not load endpoints." render={move |list: Vec<EndpointRow>| match list {
@@ -27,7 +30,9 @@ pub fn Endpoints() -> impl IntoView {
                 <section class="card empty-state">
                     <h2>"No endpoints yet"</h2>
                     <p>"An endpoint is a handler URL that receives the event types it subscribes to."</p>
-                    <p><a class="button" href="/endpoints/new">"Create the first endpoint"</a></p>
+                    {can(Permission::Administer).then(|| view! {
+                        <p><a class="button" href="/endpoints/new">"Create the first endpoint"</a></p>
+                    })}
                 </section>
             }.into_any(),
             list => view! {
@@ -51,6 +56,7 @@ pub fn Endpoints() -> impl IntoView {
 fn EndpointLine(row: EndpointRow, set_state: ServerAction<SetEndpointState>) -> impl IntoView {
     let e = row.endpoint;
     let h = row.health;
+    let admin = can(Permission::Administer);
     let (label, target) = if e.state == "enabled" {
         ("Pause", "paused")
     } else {
@@ -66,7 +72,11 @@ fn EndpointLine(row: EndpointRow, set_state: ServerAction<SetEndpointState>) -> 
     view! {
         <tr>
             <td>
-                <a href=format!("/endpoints/{}", e.id)><strong>{e.name.clone()}</strong></a>
+                {if admin {
+                    view! { <a href=format!("/endpoints/{}", e.id)><strong>{e.name.clone()}</strong></a> }.into_any()
+                } else {
+                    view! { <strong>{e.name.clone()}</strong> }.into_any()
+                }}
                 <div class="muted mono ellipsis">{e.url.clone()}</div>
             </td>
             <td class="mono wrap">{e.patterns.join(", ")}</td>
@@ -86,8 +96,8 @@ fn EndpointLine(row: EndpointRow, set_state: ServerAction<SetEndpointState>) -> 
                 }}
             </td>
             <td class="actions">
-                <a class="button button-quiet" href=format!("/endpoints/{}", e.id)>"Edit"</a>
-                {(e.state != "disabled").then(|| view! {
+                {admin.then(|| view! { <a class="button button-quiet" href=format!("/endpoints/{}", e.id)>"Edit"</a> })}
+                {(e.state != "disabled" && can(Permission::Operate)).then(|| view! {
                     <ActionForm action=set_state>
                         <input type="hidden" name="id" value=e.id />
                         <input type="hidden" name="state" value=target />

@@ -8,8 +8,9 @@ use serde_json::Value;
 
 use crate::api::{get_event, ReplayEvent, RetryDelivery};
 use crate::components::{
-    human_duration, ActionResult, CopyButton, JsonTree, Loaded, ModeBadge, StatusBadge, Time,
+    can, human_duration, ActionResult, CopyButton, JsonTree, Loaded, ModeBadge, StatusBadge, Time,
 };
+use hookyard_core::access::Permission;
 
 #[component]
 pub fn Event() -> impl IntoView {
@@ -77,6 +78,7 @@ fn EventView(
                     " from " <strong>{r.source.clone()}</strong> " · received " <Time ms=r.received_at />
                 </p>
             </div>
+            {can(Permission::Operate).then(|| view! {
             <div class="header-actions">
                 <ActionForm action=replay attr:class="replay-form">
                     <input type="hidden" name="event_id" value=r.id />
@@ -90,6 +92,7 @@ fn EventView(
                     </button>
                 </ActionForm>
             </div>
+            })}
         </header>
         <ActionResult action=replay />
         <ActionResult action=retry />
@@ -117,6 +120,15 @@ fn EventView(
             </dl>
         </section>
 
+        {if detail.payload_withheld {
+            view! {
+                <section class="card">
+                    <h2>"Payload and headers"</h2>
+                    <p class="muted" data-testid="payload-withheld">"Not shown: your role (viewer) covers what arrived and how delivery went, not the contents. A developer, operator or admin can open them."</p>
+                </section>
+            }.into_any()
+        } else {
+            view! {
         <section class="card">
             <h2>"Payload"</h2>
             {match (&json, &detail.body) {
@@ -148,6 +160,9 @@ fn EventView(
             </table>
             <p class="muted">"Credentials (authorization, cookies, API keys) are masked when stored."</p>
         </section>
+
+            }.into_any()
+        }}
 
         <section class="card">
             <h2>"Deliveries"</h2>
@@ -218,10 +233,12 @@ fn DeliveryCard(d: DeliveryDetail, retry: ServerAction<RetryDelivery>) -> impl I
                     <StatusBadge status=delivery.status.clone() />
                     <span class="muted">{format!("{} attempt{}", delivery.attempts, if delivery.attempts == 1 { "" } else { "s" })}</span>
                     {next.map(|at| view! { <span class="muted">"next try " <Time ms=at /></span> })}
-                    <ActionForm action=retry>
-                        <input type="hidden" name="delivery_id" value=delivery.id />
-                        <button class="button button-quiet" type="submit">"Retry now"</button>
-                    </ActionForm>
+                    {can(Permission::Operate).then(|| view! {
+                        <ActionForm action=retry>
+                            <input type="hidden" name="delivery_id" value=delivery.id />
+                            <button class="button button-quiet" type="submit">"Retry now"</button>
+                        </ActionForm>
+                    })}
                 </div>
             </header>
             <ol class="attempts">{attempts}</ol>

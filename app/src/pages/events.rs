@@ -7,7 +7,8 @@ use leptos_router::hooks::use_query_map;
 use hookyard_core::model::EventRow;
 
 use crate::api::{list_events, EventPage, EventQuery};
-use crate::components::{Loaded, ModeBadge, Time};
+use crate::components::{can, Loaded, ModeBadge, Time};
+use hookyard_core::access::Permission;
 
 /// The filters of the current URL.
 fn query_from_url(q: &leptos_router::params::ParamsMap) -> EventQuery {
@@ -84,10 +85,12 @@ fn FilterForm(query: Memo<EventQuery>) -> impl IntoView {
                 <span>"Provider or object id"</span>
                 <input name="id" placeholder="evt_… or pi_…" value=value(|q| &q.id) />
             </label>
-            <label class="grow">
-                <span>"Search in payloads"</span>
-                <input name="q" type="search" placeholder="any value, e.g. cus_9Yx or order-6735" value=value(|q| &q.q) />
-            </label>
+            {can(Permission::ReadPayloads).then(|| view! {
+                <label class="grow">
+                    <span>"Search in payloads"</span>
+                    <input name="q" type="search" placeholder="any value, e.g. cus_9Yx or order-6735" value=value(|q| &q.q) />
+                </label>
+            })}
             <label>
                 <span>"Deliveries"</span>
                 <select name="status">

@@ -9,7 +9,8 @@ use crate::api::{
 };
 use hookyard_core::model::FailureGroup;
 
-use crate::components::{ActionResult, Loaded, StatusBadge, Time};
+use crate::components::{can, ActionResult, Loaded, StatusBadge, Time};
+use hookyard_core::access::Permission;
 
 #[component]
 pub fn Failures() -> impl IntoView {
@@ -30,7 +31,9 @@ pub fn Failures() -> impl IntoView {
                     </section>
                 }.into_any(),
                 groups => view! {
-                    <BulkReplayPanel endpoints=groups.iter().map(|g| (g.endpoint_id, g.endpoint_name.clone())).collect() />
+                    {can(Permission::Operate).then(|| view! {
+                        <BulkReplayPanel endpoints=groups.iter().map(|g| (g.endpoint_id, g.endpoint_name.clone())).collect() />
+                    })}
                     <div class="table-wrap card">
                         <table class="data">
                             <thead><tr>
@@ -46,10 +49,12 @@ pub fn Failures() -> impl IntoView {
                                         <td class="num">{g.failed}</td>
                                         <td class="nowrap">{g.next_attempt_at.map(|at| view! { <Time ms=at /> })}</td>
                                         <td class="actions">
-                                            <ActionForm action=retry>
-                                                <input type="hidden" name="delivery_id" value=g.latest_delivery_id />
-                                                <button class="button button-quiet" type="submit">"Retry latest now"</button>
-                                            </ActionForm>
+                                            {can(Permission::Operate).then(|| view! {
+                                                <ActionForm action=retry>
+                                                    <input type="hidden" name="delivery_id" value=g.latest_delivery_id />
+                                                    <button class="button button-quiet" type="submit">"Retry latest now"</button>
+                                                </ActionForm>
+                                            })}
                                             <a href=format!("/events/{}", g.latest_event_id)>"Latest event"</a>
                                         </td>
                                     </tr>

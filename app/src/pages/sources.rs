@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{list_sources, SourcesPage};
-use crate::components::{CopyButton, Loaded, Time};
+use crate::components::{can, CopyButton, Loaded, Time};
+use hookyard_core::access::Permission;
 
 #[component]
 pub fn Sources() -> impl IntoView {
@@ -16,9 +17,11 @@ pub fn Sources() -> impl IntoView {
                 <h1>"Sources"</h1>
                 <p class="subtitle">"Where providers send webhooks, and the requests Hookyard refused."</p>
             </div>
-            <div class="header-actions">
-                <a class="button" href="/sources/new">"New source"</a>
-            </div>
+            {can(Permission::Administer).then(|| view! {
+                <div class="header-actions">
+                    <a class="button" href="/sources/new">"New source"</a>
+                </div>
+            })}
         </header>
         <Loaded resource=page loading="Loading sources…" failed="Could not load sources." render={|page: SourcesPage| {
                     let base = page.base_url.clone();
@@ -27,7 +30,9 @@ pub fn Sources() -> impl IntoView {
                             <section class="card empty-state">
                                 <h2>"No sources yet"</h2>
                                 <p>"Create one for each provider; it prints the URL and secret to paste there:"</p>
-                                <p><a class="button" href="/sources/new">"Create the first source"</a></p>
+                                {can(Permission::Administer).then(|| view! {
+                                    <p><a class="button" href="/sources/new">"Create the first source"</a></p>
+                                })}
                             </section>
                         }.into_any()
                     } else {
@@ -37,7 +42,9 @@ pub fn Sources() -> impl IntoView {
                                 <section class="card source">
                                     <h2>
                                         {s.name.clone()} " " <span class="badge badge-neutral">{s.scheme.clone()}</span> " "
-                                        <a class="button button-quiet" href=format!("/sources/{}", s.slug)>"Edit or rotate secret"</a>
+                                        {can(Permission::Administer).then(|| view! {
+                                            <a class="button button-quiet" href=format!("/sources/{}", s.slug)>"Edit or rotate secret"</a>
+                                        })}
                                     </h2>
                                     <div class="inbound">
                                         <span class="muted">"Inbound URL"</span>

@@ -1,6 +1,7 @@
 //! Hookyard's domain: the data types shared with the dashboard and, behind the `server`
 //! feature, storage and the rules that act on it.
 
+pub mod access;
 pub mod model;
 pub mod money;
 pub mod payments;

@@ -249,6 +249,27 @@ pub struct EventDetail {
     pub status: Option<String>,
     pub last_duplicate_at: Option<i64>,
     pub deliveries: Vec<DeliveryDetail>,
+    /// The body, headers and attempt contents were left out for a role without payloads.
+    #[serde(default)]
+    pub payload_withheld: bool,
+}
+
+impl EventDetail {
+    /// The event without its contents: no body, no headers, no attempt request or response
+    /// data (what a viewer may see).
+    pub fn without_payload(mut self) -> Self {
+        self.body = None;
+        self.headers.clear();
+        for delivery in &mut self.deliveries {
+            for attempt in &mut delivery.attempts {
+                attempt.request_headers.clear();
+                attempt.response_headers.clear();
+                attempt.response_body = None;
+            }
+        }
+        self.payload_withheld = true;
+        self
+    }
 }
 
 /// A delivery with its endpoint's name and its attempts, oldest first.

@@ -1,6 +1,7 @@
 //! `hookyard endpoint add | list | pause | resume | disable | enable | rotate-secret`.
 
 use anyhow::{bail, Context};
+use hookyard_core::access::CLI_ACTOR;
 use hookyard_core::delivery::settings;
 use hookyard_core::ingest::scheme::{generate_secret, secret_format_warning, Scheme};
 use hookyard_core::store::NewEndpoint;
@@ -8,9 +9,6 @@ use hookyard_core::time::now_ms;
 
 use super::serve::open_store;
 use crate::cli::{EndpointAddArgs, EndpointStateArgs};
-
-/// Who the audit log names for changes made from the command line.
-const CLI_ACTOR: &str = "cli";
 
 pub async fn add(args: &EndpointAddArgs, database_url: &str) -> anyhow::Result<()> {
     // The same checks as the dashboard's form, with flag names in the messages.
@@ -63,6 +61,17 @@ pub async fn add(args: &EndpointAddArgs, database_url: &str) -> anyhow::Result<(
                 max_in_flight: valid.max_in_flight,
                 retry_schedule: valid.retry_schedule,
             },
+            now_ms(),
+        )
+        .await?;
+    let detail = serde_json::json!({ "name": valid.name, "url": valid.url });
+    store
+        .access()
+        .audit(
+            CLI_ACTOR,
+            "endpoint.created",
+            &format!("endpoint:{id}"),
+            &detail,
             now_ms(),
         )
         .await?;

@@ -1,12 +1,15 @@
 //! What each `hookyard` subcommand does; `main.rs` dispatches here.
 
+pub mod access;
 pub mod endpoint;
 pub mod payments;
 pub mod send;
 pub mod serve;
 pub mod source;
 
-use crate::cli::{Cli, Command, EndpointCommand, PaymentsCommand, SourceCommand};
+use crate::cli::{
+    Cli, Command, EndpointCommand, PaymentsCommand, SourceCommand, TokenCommand, UserCommand,
+};
 
 /// Runs the parsed command line.
 pub async fn run(cli: &Cli) -> anyhow::Result<()> {
@@ -29,5 +32,14 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         }
         Command::Endpoint(EndpointCommand::RotateSecret(a)) => endpoint::rotate(a, db).await,
         Command::Payments(PaymentsCommand::Rebuild) => payments::rebuild(db).await,
+        Command::User(UserCommand::Add(args)) => access::add_user(args, db).await,
+        Command::User(UserCommand::List) => access::list_users(db).await,
+        Command::User(UserCommand::SetRole(args)) => access::set_role(args, db).await,
+        Command::User(UserCommand::Disable(args)) => access::set_disabled(args, true, db).await,
+        Command::User(UserCommand::Enable(args)) => access::set_disabled(args, false, db).await,
+        Command::User(UserCommand::ResetPassword(args)) => access::reset_password(args, db).await,
+        Command::Token(TokenCommand::Create(args)) => access::create_token(args, db).await,
+        Command::Token(TokenCommand::List) => access::list_tokens(db).await,
+        Command::Token(TokenCommand::Revoke(args)) => access::revoke_token(args, db).await,
     }
 }

@@ -8,7 +8,8 @@ use hookyard_core::delivery::worker::{self, WorkerConfig};
 use hookyard_core::payments;
 use hookyard_core::store::{self, redact_url, SharedStore};
 
-use crate::cli::ServeArgs;
+use crate::access::AccessConfig;
+use crate::cli::{SecureCookies, ServeArgs};
 use crate::{assets, build_router, AppState};
 
 /// Opens and migrates the database.
@@ -53,7 +54,17 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
     let policy = NetworkPolicy::parse(&args.endpoint_allow_networks, &args.endpoint_deny_networks)
         .map_err(anyhow::Error::msg)
         .context("HOOKYARD_ENDPOINT_ALLOW_NETWORKS / HOOKYARD_ENDPOINT_DENY_NETWORKS")?;
-    let state = AppState::new(store.clone()).with_endpoint_policy(policy.clone())?;
+    let access = access_config(args, addr);
+    if !store.access().has_admin().await? {
+        tracing::warn!(
+            "no admin yet: the dashboard asks for one. Create it with \
+             `hookyard user add --email you@example.com --role admin`"
+        );
+    }
+    let state = AppState::new(store.clone())
+        .with_endpoint_policy(policy.clone())?
+        .with_access(access);
+    let sweeper = tokio::spawn(sweep_sessions(store.clone()));
     let worker = if args.no_worker {
         None
     } else {
@@ -72,6 +83,8 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
     let projector =
         payments::projector::spawn(store.clone(), state.ingestor.payments_ready.clone());
     let app = build_router(state);
+    // The client's address is what sign-in attempts are rate-limited by.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(stopped(stop.clone()));
     // The grace period starts at the signal, not at start-up.
     tokio::select! {
@@ -82,6 +95,7 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
         } => tracing::warn!("in-flight requests did not finish within {grace:?}; exiting"),
     }
     projector.stop().await;
+    sweeper.abort();
     if let Some(worker) = worker {
         // Deliveries already sent are recorded; the rest stay leased and are taken up again.
         let _ = tokio::time::timeout(grace, worker.stop()).await;
@@ -89,6 +103,44 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Session lifetimes and cookie flags from the command line.
+fn access_config(args: &ServeArgs, addr: std::net::SocketAddr) -> AccessConfig {
+    let public_https = std::env::var("HOOKYARD_PUBLIC_URL")
+        .is_ok_and(|url| url.trim().to_ascii_lowercase().starts_with("https://"));
+    let secure_cookies = match args.secure_cookies {
+        SecureCookies::Always => true,
+        SecureCookies::Never => false,
+        SecureCookies::Auto => public_https || !addr.ip().is_loopback(),
+    };
+    if !secure_cookies && !addr.ip().is_loopback() {
+        tracing::warn!("session cookies are not marked Secure; serve the dashboard over HTTPS");
+    }
+    AccessConfig {
+        idle: Duration::from_secs(args.session_idle_minutes.max(1) * 60),
+        absolute: Duration::from_secs(args.session_max_hours.max(1) * 3600),
+        secure_cookies,
+        ..AccessConfig::default()
+    }
+}
+
+/// Deletes expired sessions every ten minutes (they are refused anyway; this keeps the table
+/// small).
+async fn sweep_sessions(store: SharedStore) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match store
+            .access()
+            .delete_expired_sessions(hookyard_core::time::now_ms())
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(sessions = n, "expired sessions deleted"),
+            Err(err) => tracing::warn!(error = %err, "cannot delete expired sessions"),
+        }
+    }
 }
 
 /// Installs SIGINT and SIGTERM handlers now; the receiver turns true at the first signal.

@@ -1,6 +1,7 @@
 //! `hookyard source add | list | rotate-secret`.
 
 use anyhow::{bail, Context};
+use hookyard_core::access::CLI_ACTOR;
 use hookyard_core::ingest::receive::{valid_slug, MAX_BODY_LIMIT};
 use hookyard_core::ingest::scheme::{
     generate_secret, secret_format_warning, Encoding, Scheme, SchemeConfig,
@@ -59,6 +60,12 @@ pub async fn add(args: &SourceAddArgs, database_url: &str) -> anyhow::Result<()>
         max_body_bytes: args.max_body_bytes,
     };
     store.create_source(&new, now_ms()).await?;
+    let detail = serde_json::json!({ "scheme": scheme.as_str() });
+    let target = format!("source:{}", args.slug);
+    store
+        .access()
+        .audit(CLI_ACTOR, "source.created", &target, &detail, now_ms())
+        .await?;
     println!("Created source {} (scheme {scheme}).", args.slug);
     println!(
         "Inbound URL:    {}/hooks/{}",
@@ -114,6 +121,12 @@ pub async fn rotate(args: &RotateArgs, database_url: &str) -> anyhow::Result<()>
     let until = now + args.overlap_hours * HOUR_MS;
     store
         .rotate_source_secret(&args.slug, &secret, until, now)
+        .await?;
+    let detail = serde_json::json!({ "previous_valid_until": until });
+    let target = format!("source:{}", args.slug);
+    store
+        .access()
+        .audit(CLI_ACTOR, "source.secret_rotated", &target, &detail, now)
         .await?;
     println!("New signing secret for {}: {secret}", args.slug);
     println!(

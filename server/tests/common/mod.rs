@@ -103,3 +103,52 @@ pub async fn stripe_source(store: &hookyard_core::store::SharedStore, secret: &s
         .await
         .expect("create source");
 }
+
+/// `app` as seen by a caller with `role`: every request carries a fresh API token of that
+/// role (tokens are accepted wherever a session is).
+pub async fn as_role(
+    app: Router,
+    store: &hookyard_core::store::SharedStore,
+    role: hookyard_core::access::Role,
+) -> Router {
+    let token = role_token(store, role).await;
+    app.layer(axum::middleware::map_request(
+        move |mut req: Request<Body>| {
+            let value = format!("Bearer {token}");
+            async move {
+                if !req.headers().contains_key("authorization") {
+                    req.headers_mut()
+                        .insert("authorization", value.parse().expect("header value"));
+                }
+                req
+            }
+        },
+    ))
+}
+
+/// `app` as seen by an admin.
+pub async fn as_admin(app: Router, store: &hookyard_core::store::SharedStore) -> Router {
+    as_role(app, store, hookyard_core::access::Role::Admin).await
+}
+
+/// A new API token with `role`.
+pub async fn role_token(
+    store: &hookyard_core::store::SharedStore,
+    role: hookyard_core::access::Role,
+) -> String {
+    use hookyard_core::access::token;
+    let secret = token::generate();
+    store
+        .access()
+        .create_token(
+            &format!("test {role}"),
+            role,
+            &token::digest(&secret),
+            &token::hint(&secret),
+            "test",
+            hookyard_core::time::now_ms(),
+        )
+        .await
+        .expect("create token");
+    secret
+}

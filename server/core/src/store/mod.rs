@@ -1,6 +1,7 @@
 //! Storage: one interface, a SQLite and a PostgreSQL implementation, chosen at start-up from
 //! the database URL. All SQL lives below this module.
 
+pub mod access;
 mod common;
 mod deliveries;
 mod payments;
@@ -70,6 +71,8 @@ pub enum StoreError {
 pub trait Store: Send + Sync + 'static {
     /// Which database this is.
     fn backend(&self) -> Backend;
+    /// Users, tokens, sessions and the audit log.
+    fn access(&self) -> &dyn access::AccessStore;
     /// Applies any migrations not yet applied (safe to call on every start).
     async fn migrate(&self) -> Result<(), StoreError>;
     /// Succeeds when the database answers a trivial query.
@@ -282,6 +285,9 @@ macro_rules! impl_store {
         impl $crate::store::Store for $ty {
             fn backend(&self) -> $crate::model::Backend {
                 $backend
+            }
+            fn access(&self) -> &dyn $crate::store::access::AccessStore {
+                self
             }
             async fn migrate(&self) -> Result<(), StoreError> {
                 $migrator.run(&self.pool).await?;

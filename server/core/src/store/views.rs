@@ -147,6 +147,7 @@ macro_rules! view_queries {
                 status: r.try_get("status")?,
                 last_duplicate_at: r.try_get("last_duplicate_at")?,
                 deliveries: details,
+                payload_withheld: false,
             }))
         }
 
