@@ -13,6 +13,11 @@ const dataDir =
   (process.env.HOOKYARD_E2E_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "hookyard-e2e-")));
 const bin = process.env.HOOKYARD_BIN ?? path.resolve(__dirname, "../target/debug/hookyard");
 export const baseURL = `http://127.0.0.1:${port}`;
+process.env.HOOKYARD_E2E_AUTH_DIR = path.join(dataDir, "auth");
+/** Where the signed-in session of `role` is saved. */
+function authFile(role: string): string {
+  return path.join(process.env.HOOKYARD_E2E_AUTH_DIR!, `${role}.json`);
+}
 // The tests seed data with the same binary and database (hookyard source add, ...).
 process.env.HOOKYARD_E2E_BIN = bin;
 process.env.HOOKYARD_E2E_DB = `sqlite://${dataDir}/hookyard.db`;
@@ -27,6 +32,17 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [["list"]],
+  // "setup" creates a user per role and signs each in once (tests/auth.setup.ts); the specs run
+  // signed in as the admin unless they pick another role's saved session.
+  projects: [
+    { name: "setup", testMatch: /auth\.setup\.ts/ },
+    {
+      name: "chromium",
+      dependencies: ["setup"],
+      testIgnore: /auth\.setup\.ts/,
+      use: { storageState: authFile("admin") },
+    },
+  ],
   use: {
     baseURL,
     trace: "retain-on-failure",

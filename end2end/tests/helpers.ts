@@ -6,10 +6,21 @@ export const bin = process.env.HOOKYARD_E2E_BIN!;
 export const db = process.env.HOOKYARD_E2E_DB!;
 export const base = process.env.HOOKYARD_E2E_BASE!;
 
-/** Runs the `hookyard` CLI against the server's database. */
+/** Runs the `hookyard` CLI against the server's database (`input`: its standard input). */
 export function hookyard(...args: string[]): string {
-  return execFileSync(bin, args, { env: { ...process.env, DATABASE_URL: db, HOOKYARD_LOG: "warn" } }).toString();
+  return hookyardWithInput("", ...args);
 }
+
+export function hookyardWithInput(input: string, ...args: string[]): string {
+  return execFileSync(bin, args, { input, env: { ...process.env, DATABASE_URL: db, HOOKYARD_LOG: "warn" } }).toString();
+}
+
+/** The roles, and the user of each that tests/auth.setup.ts creates. */
+export const roles = ["viewer", "developer", "operator", "admin"] as const;
+export type Role = (typeof roles)[number];
+export const userOf = (role: Role) => ({ email: `${role}@e2e.test`, password: `e2e-${role}-password` });
+/** The saved session of a role (see playwright.config.ts). */
+export const authFile = (role: Role) => `${process.env.HOOKYARD_E2E_AUTH_DIR}/${role}.json`;
 
 /** Waits until the page is hydrated (the theme toggle marks itself ready). */
 export async function hydrated(page: Page) {

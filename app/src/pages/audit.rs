@@ -164,8 +164,14 @@ fn details(json: &str) -> String {
     match serde_json::from_str::<serde_json::Value>(json) {
         Ok(serde_json::Value::Object(map)) => map
             .iter()
+            .filter(|(_, v)| !matches!(v, serde_json::Value::String(s) if s.is_empty()))
             .map(|(k, v)| match v {
                 serde_json::Value::String(s) => format!("{k}: {s}"),
+                // Times are kept in milliseconds; people read dates.
+                serde_json::Value::Number(n) if k.ends_with("_at") || k.ends_with("_until") => {
+                    let at = n.as_i64().map(hookyard_core::time::format_utc);
+                    format!("{k}: {}", at.unwrap_or_else(|| n.to_string()))
+                }
                 other => format!("{k}: {other}"),
             })
             .collect::<Vec<_>>()
@@ -187,5 +193,10 @@ mod tests {
             "count: 3 · ip: 127.0.0.1"
         );
         assert_eq!(details("not json"), "not json");
+        assert_eq!(details(r#"{"reason":""}"#), "");
+        assert_eq!(
+            details(r#"{"previous_valid_until":0}"#),
+            format!("previous_valid_until: {}", hookyard_core::time::format_utc(0))
+        );
     }
 }
