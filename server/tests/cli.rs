@@ -230,3 +230,191 @@ async fn payments_rebuild_gives_the_live_table_and_says_what_it_did() {
         assert_eq!(table().await, live, "{l}");
     }
 }
+
+/// Runs `hookyard` against `url` with `input` on standard input.
+fn hookyard_in(url: &str, input: &str, args: &[&str]) -> (bool, String) {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("HOOKYARD_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hookyard");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// `hookyard user …` and `hookyard token …` as an operator uses them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_and_tokens_from_the_command_line() {
+    use hookyard_core::access::{password, Role};
+    use hookyard_core::store::testing;
+    for db in testing::all().await {
+        let l = db.label;
+        let run = |input: &str, args: &[&str]| hookyard_in(&db.url, input, args);
+
+        // A password is never a flag, and a short one is refused with the rule.
+        let (ok, text) = run(
+            "",
+            &[
+                "user",
+                "add",
+                "--email",
+                "a@x.io",
+                "--role",
+                "admin",
+                "--password",
+                "pw",
+            ],
+        );
+        assert!(!ok && text.contains("--password"), "{l}: {text}");
+        let (ok, text) = run(
+            "short\n",
+            &["user", "add", "--email", "a@x.io", "--role", "admin"],
+        );
+        assert!(
+            !ok && text.contains("at least 10 characters"),
+            "{l}: {text}"
+        );
+        let (ok, text) = run("", &["user", "list"]);
+        assert!(ok && text.contains("No users yet"), "{l}: {text}");
+
+        let (ok, text) = run(
+            "first admin pw\n",
+            &["user", "add", "--email", "Ana@X.io", "--role", "admin"],
+        );
+        assert!(ok && text.contains("ana@x.io (admin)"), "{l}: {text}");
+        let stored = db
+            .store
+            .access()
+            .user_by_email("ana@x.io")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(stored.password_hash.starts_with("$argon2id$"), "{l}");
+        assert!(
+            password::verify("first admin pw".into(), Some(stored.password_hash)).await,
+            "{l}"
+        );
+        let (ok, text) = run(
+            "again again\n",
+            &["user", "add", "--email", "ana@x.io", "--role", "viewer"],
+        );
+        assert!(!ok && text.contains("already exists"), "{l}: {text}");
+
+        // The last admin stays an admin.
+        let (ok, text) = run(
+            "",
+            &[
+                "user", "set-role", "--email", "ana@x.io", "--role", "viewer",
+            ],
+        );
+        assert!(!ok && text.contains("no enabled admin"), "{l}: {text}");
+        let (ok, _) = run(
+            "second admin pw\n",
+            &["user", "add", "--email", "bo@x.io", "--role", "admin"],
+        );
+        assert!(ok, "{l}");
+        let (ok, text) = run(
+            "",
+            &[
+                "user", "set-role", "--email", "ana@x.io", "--role", "operator",
+            ],
+        );
+        assert!(
+            ok && text.contains("ana@x.io is now operator (was admin)"),
+            "{l}: {text}"
+        );
+        let (ok, text) = run("", &["user", "disable", "--email", "ana@x.io"]);
+        assert!(ok && text.contains("disabled"), "{l}: {text}");
+        let (ok, text) = run("", &["user", "list"]);
+        assert!(ok && text.contains("operator   disabled"), "{l}: {text}");
+        let (ok, _) = run("", &["user", "enable", "--email", "ana@x.io"]);
+        assert!(ok, "{l}");
+        let (ok, text) = run(
+            "a brand new pw\n",
+            &["user", "reset-password", "--email", "ana@x.io"],
+        );
+        assert!(ok && text.contains("New password set"), "{l}: {text}");
+        let stored = db
+            .store
+            .access()
+            .user_by_email("ana@x.io")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            password::verify("a brand new pw".into(), Some(stored.password_hash)).await,
+            "{l}"
+        );
+        assert_eq!(stored.user.role, Role::Operator, "{l}");
+        let (ok, text) = run("", &["user", "disable", "--email", "nobody@x.io"]);
+        assert!(!ok && text.contains("no user nobody@x.io"), "{l}: {text}");
+
+        // A token is printed once; the list shows only its first characters.
+        let (ok, text) = run(
+            "",
+            &["token", "create", "--name", "deploy", "--role", "operator"],
+        );
+        assert!(ok, "{l}: {text}");
+        let token = text
+            .split_whitespace()
+            .find(|w| w.starts_with("hy_"))
+            .unwrap_or_else(|| panic!("{l}: no token in {text}"))
+            .to_string();
+        let (ok, list) = run("", &["token", "list"]);
+        assert!(
+            ok && list.contains("deploy") && !list.contains(&token),
+            "{l}: {list}"
+        );
+        assert!(list.contains(&token[..7]), "{l}: {list}");
+        let found = db
+            .store
+            .access()
+            .use_token(&hookyard_core::access::token::digest(&token), 1)
+            .await
+            .unwrap();
+        assert_eq!(found.map(|t| t.role), Some(Role::Operator), "{l}");
+        let (ok, text) = run("", &["token", "revoke", "1"]);
+        assert!(ok && text.contains("revoked"), "{l}: {text}");
+        let (ok, text) = run("", &["token", "revoke", "1"]);
+        assert!(!ok && text.contains("no active token 1"), "{l}: {text}");
+
+        let audit = db
+            .store
+            .access()
+            .list_audit(&Default::default(), 50)
+            .await
+            .unwrap();
+        let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+        for want in [
+            "user.created",
+            "user.role_changed",
+            "user.disabled",
+            "user.enabled",
+            "user.password_reset",
+            "token.created",
+            "token.revoked",
+        ] {
+            assert!(
+                actions.contains(&want),
+                "{l}: {want} not audited: {actions:?}"
+            );
+        }
+        assert!(audit.iter().all(|e| e.actor == "cli"), "{l}");
+    }
+}

@@ -196,7 +196,10 @@ mod tests {
         assert_eq!(details(r#"{"reason":""}"#), "");
         assert_eq!(
             details(r#"{"previous_valid_until":0}"#),
-            format!("previous_valid_until: {}", hookyard_core::time::format_utc(0))
+            format!(
+                "previous_valid_until: {}",
+                hookyard_core::time::format_utc(0)
+            )
         );
     }
 }
