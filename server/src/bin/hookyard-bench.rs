@@ -501,10 +501,31 @@ async fn pages(args: PagesArgs) -> anyhow::Result<()> {
     // Statistics as autovacuum (PostgreSQL) or `PRAGMA optimize` would have them on a store
     // that grew to this size; measured without, the first minutes after a bulk load plan badly.
     store.analyze().await?;
+    // Pages are measured as a developer sees them (payload search included), signed in with
+    // an API token; redirects are not followed, so a refused request fails the run.
+    let token = hookyard_core::access::token::generate();
+    store
+        .access()
+        .create_token(
+            "benchmark",
+            hookyard_core::access::Role::Developer,
+            &hookyard_core::access::token::digest(&token),
+            &hookyard_core::access::token::hint(&token),
+            "hookyard-bench",
+            now,
+        )
+        .await?;
     store.close().await;
 
+    let mut auth = reqwest::header::HeaderMap::new();
+    auth.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse()?,
+    );
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(auth)
         .build()?;
     let (server, port) = start_server(&bin, &db, &["--no-worker"], &client).await?;
     let middle = now - span / 2;
