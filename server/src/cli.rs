@@ -379,6 +379,11 @@ pub struct ServeArgs {
     #[arg(long, env = "HOOKYARD_NO_WORKER")]
     pub no_worker: bool,
 
+    /// Purge payload bodies, headers and delivery attempts older than this many days (event
+    /// rows stay, so duplicates are still recognised; payment rows are kept). 0: keep forever.
+    #[arg(long, env = "HOOKYARD_RETENTION_DAYS", default_value_t = 30)]
+    pub retention_days: u64,
+
     /// A dashboard session ends after this many minutes without a request.
     #[arg(long, env = "HOOKYARD_SESSION_IDLE_MINUTES", default_value_t = 720)]
     pub session_idle_minutes: u64,

@@ -134,7 +134,13 @@ fn EventView(
             {match (&json, &detail.body) {
                 (Some(value), _) => view! { <JsonTree value=value.clone() /> }.into_any(),
                 (None, Some(_)) => view! { <p class="muted">"The body is not JSON; the raw bytes are below."</p> }.into_any(),
-                (None, None) => view! { <p class="muted">"The payload was purged by retention; the event's metadata is kept."</p> }.into_any(),
+                (None, None) => view! {
+                    <p class="muted" data-testid="purged">
+                        "The payload and headers were purged by retention"
+                        {detail.body_purged_at.map(|at| view! { " on " <Time ms=at /> })}
+                        "; what arrived and how it was delivered is kept."
+                    </p>
+                }.into_any(),
             }}
             {detail.body.clone().map(|body| view! {
                 <details class="raw">

@@ -249,6 +249,9 @@ pub struct EventDetail {
     pub status: Option<String>,
     pub last_duplicate_at: Option<i64>,
     pub deliveries: Vec<DeliveryDetail>,
+    /// When retention purged the body and headers (None: still stored).
+    #[serde(default)]
+    pub body_purged_at: Option<i64>,
     /// The body, headers and attempt contents were left out for a role without payloads.
     #[serde(default)]
     pub payload_withheld: bool,

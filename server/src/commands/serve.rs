@@ -65,6 +65,7 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
         .with_endpoint_policy(policy.clone())?
         .with_access(access);
     let sweeper = tokio::spawn(sweep_sessions(store.clone()));
+    let retention = store::retention::spawn(store.clone(), args.retention_days);
     let worker = if args.no_worker {
         None
     } else {
@@ -96,6 +97,7 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
     }
     projector.stop().await;
     sweeper.abort();
+    retention.abort();
     if let Some(worker) = worker {
         // Deliveries already sent are recorded; the rest stay leased and are taken up again.
         let _ = tokio::time::timeout(grace, worker.stop()).await;

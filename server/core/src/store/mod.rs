@@ -6,6 +6,7 @@ mod common;
 mod deliveries;
 mod payments;
 mod postgres;
+pub mod retention;
 mod sqlite;
 pub mod testing;
 mod views;
@@ -73,6 +74,8 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Users, tokens, sessions and the audit log.
     fn access(&self) -> &dyn access::AccessStore;
+    /// Purging old payloads and attempts.
+    fn retention(&self) -> &dyn retention::Retention;
     /// Applies any migrations not yet applied (safe to call on every start).
     async fn migrate(&self) -> Result<(), StoreError>;
     /// Succeeds when the database answers a trivial query.
@@ -287,6 +290,9 @@ macro_rules! impl_store {
                 $backend
             }
             fn access(&self) -> &dyn $crate::store::access::AccessStore {
+                self
+            }
+            fn retention(&self) -> &dyn $crate::store::retention::Retention {
                 self
             }
             async fn migrate(&self) -> Result<(), StoreError> {

@@ -105,7 +105,7 @@ macro_rules! view_queries {
         pub(crate) async fn event_detail(pool: &Pool<Db>, id: i64) -> Result<Option<EventDetail>, StoreError> {
             let row = sqlx::query(&format!(
                 "SELECT {ROW_COLUMNS}, s.scheme, e.body, e.body_size, e.headers, e.verified_secret_id, e.object_id, \
-                 e.object_type, e.amount, e.currency, e.customer, e.status, e.last_duplicate_at \
+                 e.object_type, e.amount, e.currency, e.customer, e.status, e.last_duplicate_at, e.body_purged_at \
                  FROM events e JOIN sources s ON s.id = e.source_id WHERE e.id = $1"
             ))
             .bind(id)
@@ -147,6 +147,7 @@ macro_rules! view_queries {
                 status: r.try_get("status")?,
                 last_duplicate_at: r.try_get("last_duplicate_at")?,
                 deliveries: details,
+                body_purged_at: r.try_get("body_purged_at")?,
                 payload_withheld: false,
             }))
         }
