@@ -61,6 +61,26 @@ pub enum Command {
     /// The payments table (a projection of stored payment events).
     #[command(subcommand)]
     Payments(PaymentsCommand),
+    /// Re-encrypt every signing secret under a new master key (stop `serve` first).
+    ///
+    /// The key in use comes from HOOKYARD_SECRET_KEY or, on SQLite without it, the key file
+    /// beside the database (data/hookyard.key). The new key comes from --new-key-file or
+    /// HOOKYARD_NEW_SECRET_KEY; with the key file and neither given, one is generated and the
+    /// key file replaced. All secrets move in one transaction; running it again after an
+    /// interruption finishes the job.
+    RotateMasterKey(RotateMasterKeyArgs),
+    /// Print a new random master key (base64) for HOOKYARD_SECRET_KEY.
+    GenerateMasterKey,
+}
+
+/// Options of `hookyard rotate-master-key`.
+#[derive(Debug, Args)]
+pub struct RotateMasterKeyArgs {
+    /// A file holding the new master key (base64 or 64 hex digits). Otherwise the key is read
+    /// from HOOKYARD_NEW_SECRET_KEY (never given as a flag value, so it stays out of shell
+    /// history and process lists).
+    #[arg(long)]
+    pub new_key_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! What each `hookyard` subcommand does; `main.rs` dispatches here.
 
 pub mod endpoint;
+pub mod master_key;
 pub mod payments;
 pub mod send;
 pub mod serve;
@@ -29,5 +30,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         }
         Command::Endpoint(EndpointCommand::RotateSecret(a)) => endpoint::rotate(a, db).await,
         Command::Payments(PaymentsCommand::Rebuild) => payments::rebuild(db).await,
+        Command::RotateMasterKey(args) => master_key::rotate(args, db).await,
+        Command::GenerateMasterKey => master_key::generate(),
     }
 }

@@ -11,10 +11,12 @@ use hookyard_core::store::{self, redact_url, SharedStore};
 use crate::cli::ServeArgs;
 use crate::{assets, build_router, AppState};
 
-/// Opens and migrates the database.
+/// Opens and migrates the database, with the master key from `HOOKYARD_SECRET_KEY` or the
+/// key file; refuses a key that did not encrypt the stored secrets.
 pub async fn open_store(database_url: &str) -> anyhow::Result<SharedStore> {
     let store = store::connect(database_url).await?;
     store.migrate().await?;
+    store.check_master_key().await?;
     Ok(store)
 }
 
