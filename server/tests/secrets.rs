@@ -430,6 +430,63 @@ async fn secrets_stay_out_of_logs_and_the_database_through_a_master_key_rotation
     }
 }
 
+/// A rotation interrupted after the database committed but before the key file was replaced
+/// (the new key waits in `hookyard.key.new`): running it again finishes the job.
+#[tokio::test]
+async fn an_interrupted_rotation_is_finished_by_running_it_again() {
+    let db = testing::sqlite().await;
+    let mut logs = Logs::new("interrupted");
+    let out = logs.ok(
+        &db,
+        &["source", "add", "--slug", "shop", "--scheme", "stripe"],
+        &[],
+    );
+    let secret = printed(&out, "Signing secret:");
+    let file = key_file(&db).unwrap();
+    let pending = crypto::aside_path(&file, "new");
+    let new = MasterKey::generate();
+    crypto::write_private(&pending, &new).unwrap();
+    db.store
+        .rotate_master_key(&new, "cli", now_ms())
+        .await
+        .unwrap();
+    assert_eq!(
+        crypto::read_key_file(&file).unwrap().as_ref(),
+        Some(&db.key)
+    );
+
+    // A different new key now would strand the pending one: refused.
+    let other = MasterKey::generate();
+    let refused = logs.run(
+        &db,
+        &["rotate-master-key"],
+        &[(NEW_KEY_ENV, other.to_base64())],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("unfinished rotation"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    let out = logs.ok(&db, &["rotate-master-key"], &[]);
+    assert!(
+        out.contains(&format!("Finishing the rotation to key {}", new.id())),
+        "{out}"
+    );
+    assert!(out.contains("Re-encrypted 0 source secrets"), "{out}");
+    assert!(
+        out.contains("1 value was already under the new key"),
+        "{out}"
+    );
+    assert_eq!(crypto::read_key_file(&file).unwrap(), Some(new.clone()));
+    assert!(!pending.exists());
+    // Everything opens with the key file alone again.
+    let out = logs.ok(&db, &["source", "list"], &[]);
+    assert!(out.contains("shop"), "{out}");
+    assert!(!logs.text.contains(&secret));
+}
+
 #[test]
 fn generate_master_key_prints_a_usable_key() {
     let out = Command::new(BIN)

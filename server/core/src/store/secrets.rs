@@ -139,9 +139,9 @@ macro_rules! secret_queries {
             tx.commit().await?;
             let changed = done.source_secrets + done.endpoint_secrets + done.header_values;
             if changed > 0 && <Db as sqlx::Database>::NAME == "SQLite" {
-                // The write-ahead log still holds the pages as they were (plain text, or under
-                // the old key): fold it into the database and empty it. Best effort: a reader
-                // that keeps an old snapshot open delays it to a later checkpoint.
+                // The write-ahead log still holds earlier versions of these pages (plain text,
+                // or values under the old key): fold it into the database and empty it. Best
+                // effort: a reader holding an old snapshot leaves it to a later checkpoint.
                 let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await;
             }
             Ok(done)
