@@ -79,8 +79,6 @@ pub trait Store: Send + Sync + 'static {
     /// Applies any migrations not yet applied and encrypts any plain-text secret (written
     /// before encryption at rest) under the master key (safe to call on every start).
     async fn migrate(&self) -> Result<(), StoreError>;
-    /// The id of the master key this store seals and opens secrets with.
-    fn master_key_id(&self) -> &str;
     /// Fails with [`SealError::OtherKey`] when a stored secret was encrypted with another key.
     async fn check_master_key(&self) -> Result<(), StoreError>;
     /// Re-encrypts every secret under `new`, in one transaction, with an audit entry; values
@@ -308,9 +306,6 @@ macro_rules! impl_store {
                 // `secret_queries` is the backend's module of store/secrets.rs.
                 secret_queries::reseal(&self.pool, None, &self.key, None).await?;
                 Ok(())
-            }
-            fn master_key_id(&self) -> &str {
-                self.key.id()
             }
             async fn check_master_key(&self) -> Result<(), StoreError> {
                 let ids = secret_queries::sealed_key_ids(&self.pool).await?;
@@ -851,7 +846,8 @@ pub struct Resealed {
     pub endpoint_secrets: u64,
     /// Extra header values of endpoints re-encrypted.
     pub header_values: u64,
-    /// Values that were already under the target key.
+    /// Values left as they were: already under the target key (or, on start-up, under
+    /// another key, which the key check then reports).
     pub unchanged: u64,
 }
 
