@@ -14,6 +14,8 @@ scripts/setup.sh --test >/dev/null
 scripts/build-site.sh >/dev/null
 cargo build --release -p hookyard --bins -q
 bench=target/release/hookyard-bench
+# PostgreSQL refuses to start without a master key; one per run is enough here.
+export HOOKYARD_SECRET_KEY="${HOOKYARD_SECRET_KEY:-$(target/release/hookyard generate-master-key)}"
 
 if [[ -z "${HOOKYARD_BENCH_POSTGRES_URL:-}" ]]; then
   pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)

@@ -67,6 +67,16 @@ pub enum Command {
     /// API tokens for `Authorization: Bearer` on /api/v1.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Re-encrypt every signing secret under a new master key (stop `serve` first).
+    ///
+    /// The key in use comes from HOOKYARD_SECRET_KEY or, on SQLite without it, the key file
+    /// beside the database (data/hookyard.key). The new key comes from --new-key-file or
+    /// HOOKYARD_NEW_SECRET_KEY; with the key file and neither given, one is generated and the
+    /// key file replaced. All secrets move in one transaction; running it again after an
+    /// interruption finishes the job.
+    RotateMasterKey(RotateMasterKeyArgs),
+    /// Print a new random master key (base64) for HOOKYARD_SECRET_KEY.
+    GenerateMasterKey,
 }
 
 /// Roles, as PRODUCT.md defines them.
@@ -150,6 +160,16 @@ pub struct TokenCreateArgs {
 pub struct TokenRevokeArgs {
     /// The token's id (`hookyard token list` shows it).
     pub id: i64,
+}
+
+/// Options of `hookyard rotate-master-key`.
+#[derive(Debug, Args)]
+pub struct RotateMasterKeyArgs {
+    /// A file holding the new master key (base64 or 64 hex digits). Otherwise the key is read
+    /// from HOOKYARD_NEW_SECRET_KEY (never given as a flag value, so it stays out of shell
+    /// history and process lists).
+    #[arg(long)]
+    pub new_key_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -208,7 +208,8 @@ async fn payments_rebuild_gives_the_live_table_and_says_what_it_did() {
         let live = table().await;
         assert_eq!(live.len(), 2, "{l}");
 
-        let out = Command::new(BIN)
+        let out = db
+            .configure(&mut Command::new(BIN))
             .args(["payments", "rebuild", "--database-url", &db.url])
             .env("HOOKYARD_LOG", "warn")
             .output()

@@ -507,7 +507,7 @@ async fn a_database_that_goes_away_answers_503_and_loses_nothing_acknowledged() 
         let r = hook(&app, "shopify-eu", &[], b"{}".to_vec()).await;
         assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", db.label);
         // Reopen: exactly the acknowledged event is there.
-        let reopened = hookyard_core::store::connect(&db.url).await.unwrap();
+        let reopened = db.reopen().await;
         assert_eq!(reopened.count_events().await.unwrap(), 1, "{}", db.label);
     }
 }

@@ -11,7 +11,8 @@ use std::time::Duration;
 use common::handler::{self, Log};
 use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
 use hookyard_core::ingest::signature::sign;
-use hookyard_core::store::{testing, NewEndpoint, SharedStore};
+use hookyard_core::store::testing::{self, TestDb};
+use hookyard_core::store::{NewEndpoint, SharedStore};
 use hookyard_core::time::now_ms;
 
 const SECRET: &str = "whsec_process_tests";
@@ -23,10 +24,10 @@ struct Instance {
 }
 
 impl Instance {
-    fn start(database_url: &str) -> Instance {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hookyard"))
+    fn start(db: &TestDb) -> Instance {
+        let mut child = db
+            .configure(&mut Command::new(env!("CARGO_BIN_EXE_hookyard")))
             .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("DATABASE_URL", database_url)
             .env("HOOKYARD_LOG", "warn")
             .stdout(Stdio::piped())
             .spawn()
@@ -151,7 +152,7 @@ async fn sigkill_during_deliveries_loses_none() {
         let (base, log) = handler::start().await;
         prepare(&db.store, &[format!("{base}/slow200")]).await;
         let client = reqwest::Client::new();
-        let first = Instance::start(&db.url);
+        let first = Instance::start(&db);
         send_events(&client, std::slice::from_ref(&first.base), "evt_k", 60).await;
         // Let some deliveries start (each takes 300 ms at the handler), then kill.
         tokio::time::sleep(Duration::from_millis(700)).await;
@@ -163,7 +164,7 @@ async fn sigkill_during_deliveries_loses_none() {
             db.label
         );
 
-        let _second = Instance::start(&db.url);
+        let _second = Instance::start(&db);
         // In-flight leases of the dead process expire (2 s timeout + 10 s margin), then retry.
         wait_succeeded(&db.store, 60, 90).await;
         let ids = event_ids(&log, "slow200");
@@ -185,8 +186,8 @@ async fn two_instances_on_postgres_deliver_each_event_exactly_once() {
     let (base, log) = handler::start().await;
     let paths = ["e1", "e2", "e3"];
     prepare(&db.store, &paths.map(|p| format!("{base}/{p}"))).await;
-    let a = Instance::start(&db.url);
-    let b = Instance::start(&db.url);
+    let a = Instance::start(&db);
+    let b = Instance::start(&db);
     let client = reqwest::Client::new();
     send_events(&client, &[a.base.clone(), b.base.clone()], "evt_two_", 1000).await;
     wait_succeeded(&db.store, 3000, 180).await;

@@ -7,6 +7,8 @@ pub mod money;
 pub mod payments;
 
 #[cfg(feature = "server")]
+pub mod crypto;
+#[cfg(feature = "server")]
 pub mod delivery;
 #[cfg(feature = "server")]
 pub mod ingest;

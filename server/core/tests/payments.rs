@@ -559,7 +559,7 @@ async fn concurrent_projectors_never_lose_an_update() {
                 )
                 .await;
         }
-        let second: SharedStore = hookyard_core::store::connect(&db.url).await.unwrap();
+        let second: SharedStore = db.reopen().await;
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..6 {
             let store = if i % 2 == 0 {

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod endpoint;
+pub mod master_key;
 pub mod payments;
 pub mod send;
 pub mod serve;
@@ -41,5 +42,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Token(TokenCommand::Create(args)) => access::create_token(args, db).await,
         Command::Token(TokenCommand::List) => access::list_tokens(db).await,
         Command::Token(TokenCommand::Revoke(args)) => access::revoke_token(args, db).await,
+        Command::RotateMasterKey(args) => master_key::rotate(args, db).await,
+        Command::GenerateMasterKey => master_key::generate(),
     }
 }

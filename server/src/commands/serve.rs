@@ -12,10 +12,12 @@ use crate::access::AccessConfig;
 use crate::cli::{SecureCookies, ServeArgs};
 use crate::{assets, build_router, AppState};
 
-/// Opens and migrates the database.
+/// Opens and migrates the database, with the master key from `HOOKYARD_SECRET_KEY` or the
+/// key file; refuses a key that did not encrypt the stored secrets.
 pub async fn open_store(database_url: &str) -> anyhow::Result<SharedStore> {
     let store = store::connect(database_url).await?;
     store.migrate().await?;
+    store.check_master_key().await?;
     Ok(store)
 }
 

@@ -12,6 +12,7 @@ macro_rules! shared_queries {
             first_overview_hour, hourly_buckets, NewEvent, NewRejection, NewSource, SecretRecord,
             SourceChange, SourceRecord, Stored, StoreError,
         };
+        use crate::crypto::{MasterKey, Purpose};
         use crate::time::{DAY_MS, HOUR_MS};
 
         type Db = $db;
@@ -98,6 +99,7 @@ macro_rules! shared_queries {
 
         pub(crate) async fn create_source(
             pool: &Pool<Db>,
+            key: &MasterKey,
             new: &NewSource,
             now_ms: i64,
         ) -> Result<i64, StoreError> {
@@ -122,7 +124,7 @@ macro_rules! shared_queries {
             let id: i64 = row.try_get(0)?;
             sqlx::query("INSERT INTO source_secrets (source_id, secret, created_at) VALUES ($1, $2, $3)")
                 .bind(id)
-                .bind(&new.secret)
+                .bind(key.seal(Purpose::SourceSecret, &new.secret))
                 .bind(now_ms)
                 .execute(&mut *tx)
                 .await?;
@@ -132,6 +134,7 @@ macro_rules! shared_queries {
 
         pub(crate) async fn source_by_slug(
             pool: &Pool<Db>,
+            key: &MasterKey,
             slug: &str,
         ) -> Result<Option<SourceRecord>, StoreError> {
             let row = sqlx::query(
@@ -152,14 +155,15 @@ macro_rules! shared_queries {
             .await?
             .into_iter()
             .map(|r| {
+                let sealed: String = r.try_get("secret")?;
                 Ok(SecretRecord {
                     id: r.try_get("id")?,
-                    secret: r.try_get("secret")?,
+                    secret: key.open(Purpose::SourceSecret, &sealed)?,
                     created_at: r.try_get("created_at")?,
                     expires_at: r.try_get("expires_at")?,
                 })
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            .collect::<Result<Vec<_>, StoreError>>()?;
             let scheme: String = row.try_get("scheme")?;
             let config: String = row.try_get("config")?;
             Ok(Some(SourceRecord {
@@ -251,6 +255,7 @@ macro_rules! shared_queries {
 
         pub(crate) async fn rotate_source_secret(
             pool: &Pool<Db>,
+            key: &MasterKey,
             slug: &str,
             secret: &str,
             previous_expires_at: i64,
@@ -273,7 +278,7 @@ macro_rules! shared_queries {
             .await?;
             sqlx::query("INSERT INTO source_secrets (source_id, secret, created_at) VALUES ($1, $2, $3)")
                 .bind(id)
-                .bind(secret)
+                .bind(key.seal(Purpose::SourceSecret, secret))
                 .bind(now_ms)
                 .execute(&mut *tx)
                 .await?;

@@ -7,6 +7,7 @@ macro_rules! delivery_queries {
         use sqlx::{Pool, Row};
 
         use crate::model::{Attempt, BulkReplay, Delivery, Endpoint, ReplayFilter};
+        use crate::crypto::{MasterKey, Purpose};
         use crate::store::{AttemptResult, Claimed, EndpointRecord, NewEndpoint, StoreError};
 
         type Db = $db;
@@ -14,7 +15,15 @@ macro_rules! delivery_queries {
         const ENDPOINT_COLUMNS: &str = "id, name, url, description, patterns, source_id, state, \
             state_reason, secret, headers, timeout_ms, max_in_flight, retry_schedule, failing_since, created_at";
 
-        fn endpoint_from_row(r: &<Db as sqlx::Database>::Row) -> Result<EndpointRecord, StoreError> {
+        /// Header values are sealed one by one; names stay readable.
+        fn seal_headers(key: &MasterKey, headers: &[(String, String)]) -> Vec<(String, String)> {
+            headers
+                .iter()
+                .map(|(name, value)| (name.clone(), key.seal(Purpose::EndpointHeader, value)))
+                .collect()
+        }
+
+        fn endpoint_from_row(r: &<Db as sqlx::Database>::Row, key: &MasterKey) -> Result<EndpointRecord, StoreError> {
             let json = |col: &str| -> Result<String, StoreError> { Ok(r.try_get::<String, _>(col)?) };
             let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
             let schedule: Option<String> = r.try_get("retry_schedule")?;
@@ -28,18 +37,22 @@ macro_rules! delivery_queries {
                     source_id: r.try_get("source_id")?,
                     state: r.try_get("state")?,
                     state_reason: r.try_get("state_reason")?,
-                    headers: serde_json::from_str(&json("headers")?).map_err(corrupt)?,
+                    headers: serde_json::from_str::<Vec<(String, String)>>(&json("headers")?)
+                        .map_err(corrupt)?
+                        .into_iter()
+                        .map(|(name, value)| Ok((name, key.open(Purpose::EndpointHeader, &value)?)))
+                        .collect::<Result<_, StoreError>>()?,
                     timeout_ms: r.try_get("timeout_ms")?,
                     max_in_flight: r.try_get("max_in_flight")?,
                     retry_schedule: schedule.map(|s| serde_json::from_str(&s)).transpose().map_err(corrupt)?,
                     failing_since: r.try_get("failing_since")?,
                     created_at: r.try_get("created_at")?,
                 },
-                secret: r.try_get("secret")?,
+                secret: key.open(Purpose::EndpointSecret, &r.try_get::<String, _>("secret")?)?,
             })
         }
 
-        pub(crate) async fn create_endpoint(pool: &Pool<Db>, new: &NewEndpoint, now_ms: i64) -> Result<i64, StoreError> {
+        pub(crate) async fn create_endpoint(pool: &Pool<Db>, key: &MasterKey, new: &NewEndpoint, now_ms: i64) -> Result<i64, StoreError> {
             let to_json = |v: &dyn erased::Json| v.json();
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO endpoints (name, url, description, patterns, source_id, state, secret, headers, \
@@ -51,8 +64,8 @@ macro_rules! delivery_queries {
             .bind(&new.description)
             .bind(to_json(&new.patterns))
             .bind(new.source_id)
-            .bind(&new.secret)
-            .bind(to_json(&new.headers))
+            .bind(key.seal(Purpose::EndpointSecret, &new.secret))
+            .bind(to_json(&seal_headers(key, &new.headers)))
             .bind(new.timeout_ms)
             .bind(new.max_in_flight)
             .bind(new.retry_schedule.as_ref().map(|s| to_json(s)))
@@ -65,6 +78,7 @@ macro_rules! delivery_queries {
         /// Replaces an endpoint's settings (not its secret or state), with an audit entry.
         pub(crate) async fn update_endpoint(
             pool: &Pool<Db>,
+            key: &MasterKey,
             id: i64,
             new: &NewEndpoint,
             actor: &str,
@@ -82,7 +96,7 @@ macro_rules! delivery_queries {
             .bind(&new.description)
             .bind(to_json(&new.patterns))
             .bind(new.source_id)
-            .bind(to_json(&new.headers))
+            .bind(to_json(&seal_headers(key, &new.headers)))
             .bind(new.timeout_ms)
             .bind(new.max_in_flight)
             .bind(new.retry_schedule.as_ref().map(|s| to_json(s)))
@@ -98,19 +112,19 @@ macro_rules! delivery_queries {
             Ok(())
         }
 
-        pub(crate) async fn endpoints(pool: &Pool<Db>) -> Result<Vec<EndpointRecord>, StoreError> {
+        pub(crate) async fn endpoints(pool: &Pool<Db>, key: &MasterKey) -> Result<Vec<EndpointRecord>, StoreError> {
             let rows = sqlx::query(&format!("SELECT {ENDPOINT_COLUMNS} FROM endpoints ORDER BY name, id"))
                 .fetch_all(pool)
                 .await?;
-            rows.iter().map(endpoint_from_row).collect()
+            rows.iter().map(|r| endpoint_from_row(r, key)).collect()
         }
 
-        pub(crate) async fn endpoint(pool: &Pool<Db>, id: i64) -> Result<Option<EndpointRecord>, StoreError> {
+        pub(crate) async fn endpoint(pool: &Pool<Db>, key: &MasterKey, id: i64) -> Result<Option<EndpointRecord>, StoreError> {
             let row = sqlx::query(&format!("SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE id = $1"))
                 .bind(id)
                 .fetch_optional(pool)
                 .await?;
-            row.as_ref().map(endpoint_from_row).transpose()
+            row.as_ref().map(|r| endpoint_from_row(r, key)).transpose()
         }
 
         pub(crate) async fn set_endpoint_state(
@@ -154,6 +168,7 @@ macro_rules! delivery_queries {
 
         pub(crate) async fn rotate_endpoint_secret(
             pool: &Pool<Db>,
+            key: &MasterKey,
             id: i64,
             secret: &str,
             actor: &str,
@@ -162,7 +177,7 @@ macro_rules! delivery_queries {
             let mut tx = crate::store::begin_write(pool).await?;
             let done = sqlx::query("UPDATE endpoints SET secret = $2, updated_at = $3 WHERE id = $1")
                 .bind(id)
-                .bind(secret)
+                .bind(key.seal(Purpose::EndpointSecret, secret))
                 .bind(now_ms)
                 .execute(&mut *tx)
                 .await?;

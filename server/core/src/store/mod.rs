@@ -7,6 +7,7 @@ mod deliveries;
 mod payments;
 mod postgres;
 pub mod retention;
+mod secrets;
 mod sqlite;
 pub mod testing;
 mod views;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::crypto::{KeyError, MasterKey, SealError};
 use crate::ingest::extract::Extracted;
 use crate::ingest::scheme::{Scheme, SchemeConfig};
 use crate::model::{
@@ -56,6 +58,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Sealed(#[from] SealError),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -76,8 +82,20 @@ pub trait Store: Send + Sync + 'static {
     fn access(&self) -> &dyn access::AccessStore;
     /// Purging old payloads and attempts.
     fn retention(&self) -> &dyn retention::Retention;
-    /// Applies any migrations not yet applied (safe to call on every start).
+    /// Applies any migrations not yet applied and encrypts any plain-text secret (written
+    /// before encryption at rest) under the master key (safe to call on every start).
     async fn migrate(&self) -> Result<(), StoreError>;
+    /// Fails with [`SealError::OtherKey`] when a stored secret was encrypted with another key.
+    async fn check_master_key(&self) -> Result<(), StoreError>;
+    /// Re-encrypts every secret under `new`, in one transaction, with an audit entry; values
+    /// already under `new` (a run interrupted before) are left as they are. Afterwards only
+    /// `new` opens them: this store, which holds the old key, must not be used again.
+    async fn rotate_master_key(
+        &self,
+        new: &MasterKey,
+        actor: &str,
+        now_ms: i64,
+    ) -> Result<Resealed, StoreError>;
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<(), StoreError>;
     /// Refreshes the query planner's statistics (after a bulk load).
@@ -297,7 +315,29 @@ macro_rules! impl_store {
             }
             async fn migrate(&self) -> Result<(), StoreError> {
                 $migrator.run(&self.pool).await?;
+                // `secret_queries` is the backend's module of store/secrets.rs.
+                secret_queries::reseal(&self.pool, None, &self.key, None).await?;
                 Ok(())
+            }
+            async fn check_master_key(&self) -> Result<(), StoreError> {
+                let ids = secret_queries::sealed_key_ids(&self.pool).await?;
+                match ids.into_iter().find(|id| id != self.key.id()) {
+                    Some(found) => Err($crate::crypto::SealError::OtherKey {
+                        found,
+                        expected: self.key.id().to_string(),
+                    }
+                    .into()),
+                    None => Ok(()),
+                }
+            }
+            async fn rotate_master_key(
+                &self,
+                new: &$crate::crypto::MasterKey,
+                actor: &str,
+                now_ms: i64,
+            ) -> Result<$crate::store::Resealed, StoreError> {
+                secret_queries::reseal(&self.pool, Some(&self.key), new, Some((actor, now_ms)))
+                    .await
             }
             async fn analyze(&self) -> Result<(), StoreError> {
                 $q::analyze(&self.pool).await
@@ -316,13 +356,13 @@ macro_rules! impl_store {
                 new: &$crate::store::NewSource,
                 now_ms: i64,
             ) -> Result<i64, StoreError> {
-                $q::create_source(&self.pool, new, now_ms).await
+                $q::create_source(&self.pool, &self.key, new, now_ms).await
             }
             async fn source_by_slug(
                 &self,
                 slug: &str,
             ) -> Result<Option<$crate::store::SourceRecord>, StoreError> {
-                $q::source_by_slug(&self.pool, slug).await
+                $q::source_by_slug(&self.pool, &self.key, slug).await
             }
             async fn list_sources(
                 &self,
@@ -350,8 +390,15 @@ macro_rules! impl_store {
             ) -> Result<(), StoreError> {
                 {
                     use $q as q;
-                    q::rotate_source_secret(&self.pool, slug, secret, previous_expires_at, now_ms)
-                        .await
+                    q::rotate_source_secret(
+                        &self.pool,
+                        &self.key,
+                        slug,
+                        secret,
+                        previous_expires_at,
+                        now_ms,
+                    )
+                    .await
                 }
             }
             async fn insert_events(
@@ -389,16 +436,16 @@ macro_rules! impl_store {
                 new: &$crate::store::NewEndpoint,
                 now_ms: i64,
             ) -> Result<i64, StoreError> {
-                $d::create_endpoint(&self.pool, new, now_ms).await
+                $d::create_endpoint(&self.pool, &self.key, new, now_ms).await
             }
             async fn endpoints(&self) -> Result<Vec<$crate::store::EndpointRecord>, StoreError> {
-                $d::endpoints(&self.pool).await
+                $d::endpoints(&self.pool, &self.key).await
             }
             async fn endpoint(
                 &self,
                 id: i64,
             ) -> Result<Option<$crate::store::EndpointRecord>, StoreError> {
-                $d::endpoint(&self.pool, id).await
+                $d::endpoint(&self.pool, &self.key, id).await
             }
             async fn set_endpoint_state(
                 &self,
@@ -417,7 +464,7 @@ macro_rules! impl_store {
                 actor: &str,
                 now_ms: i64,
             ) -> Result<(), StoreError> {
-                $d::rotate_endpoint_secret(&self.pool, id, secret, actor, now_ms).await
+                $d::rotate_endpoint_secret(&self.pool, &self.key, id, secret, actor, now_ms).await
             }
             async fn update_endpoint(
                 &self,
@@ -426,7 +473,7 @@ macro_rules! impl_store {
                 actor: &str,
                 now_ms: i64,
             ) -> Result<(), StoreError> {
-                $d::update_endpoint(&self.pool, id, new, actor, now_ms).await
+                $d::update_endpoint(&self.pool, &self.key, id, new, actor, now_ms).await
             }
             async fn claim_due(
                 &self,
@@ -802,15 +849,59 @@ pub struct NewRejection {
     pub received_at: i64,
 }
 
-/// Opens the database named by `url` (creating a SQLite file and its directory if missing).
+/// What a master-key rotation (or the start-up pass over plain-text secrets) changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Resealed {
+    /// Source signing secrets (current and rotated-out) re-encrypted.
+    pub source_secrets: u64,
+    /// Endpoint signing secrets re-encrypted.
+    pub endpoint_secrets: u64,
+    /// Extra header values of endpoints re-encrypted.
+    pub header_values: u64,
+    /// Values left as they were: already under the target key (or, on start-up, under
+    /// another key, which the key check then reports).
+    pub unchanged: u64,
+}
+
+/// Where a store's master key comes from.
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    /// This key.
+    Key(MasterKey),
+    /// `HOOKYARD_SECRET_KEY` if set; otherwise, on SQLite, the key file beside the database
+    /// (generated with mode 0600 if missing); PostgreSQL refuses to start without the variable.
+    Environment,
+}
+
+/// Opens the database named by `url` (creating a SQLite file and its directory if missing)
+/// with the master key from the environment or the key file ([`KeySource::Environment`]).
 /// Does not migrate.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    connect_with(url, KeySource::Environment).await
+}
+
+/// Opens the database named by `url` with the master key from `key`. Does not migrate.
+pub async fn connect_with(url: &str, key: KeySource) -> Result<Arc<dyn Store>, StoreError> {
+    let key = match key {
+        KeySource::Key(key) => Some(key),
+        KeySource::Environment => MasterKey::from_env()?,
+    };
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url).await?))
+        Ok(Arc::new(SqliteStore::connect(url, key).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStore::connect(url).await?))
+        Ok(Arc::new(PostgresStore::connect(url, key).await?))
     } else {
         Err(StoreError::UnsupportedUrl(redact_url(url)))
+    }
+}
+
+/// The key file a SQLite database at `url` uses when `HOOKYARD_SECRET_KEY` is not set; None
+/// for PostgreSQL and in-memory databases.
+pub fn key_file_for(url: &str) -> Option<std::path::PathBuf> {
+    if url.starts_with("sqlite:") {
+        sqlite::database_file(url).map(|db| crate::crypto::key_file_beside(&db))
+    } else {
+        None
     }
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::{impl_store, redact_url, StoreError};
+use crate::crypto::{KeyError, MasterKey};
 use crate::model::Backend;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -13,11 +14,13 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/post
 /// A PostgreSQL database.
 pub struct PostgresStore {
     pool: PgPool,
+    key: MasterKey,
 }
 
 impl PostgresStore {
     /// Connects to the database named by a `postgres://` URL; fails fast when it is unreachable.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+    /// Every instance must share one master key, so none is generated: `key` is required.
+    pub async fn connect(url: &str, key: Option<MasterKey>) -> Result<Self, StoreError> {
         let connect_err = |source| StoreError::Connect {
             url: redact_url(url),
             source,
@@ -29,7 +32,9 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(connect_err)?;
-        Ok(Self { pool })
+        // Checked after connecting, so an unreachable database is reported as such first.
+        let key = key.ok_or(KeyError::Missing)?;
+        Ok(Self { pool, key })
     }
 
     /// The connection pool, for code in this crate that needs PostgreSQL specifically.
@@ -41,6 +46,7 @@ impl PostgresStore {
 use super::common::postgres as queries;
 use super::deliveries::postgres as delivery_queries;
 use super::payments::postgres as payment_queries;
+use super::secrets::postgres as secret_queries;
 use super::views::postgres as view_queries;
 
 impl_store!(

@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::Connection;
 
-use super::{connect, SharedStore};
+use super::{connect_with, KeySource, SharedStore, SqliteStore, Store};
+use crate::crypto::{self, MasterKey};
 
 /// A migrated, empty database that exists for one test.
 pub struct TestDb {
@@ -17,6 +18,9 @@ pub struct TestDb {
     pub store: SharedStore,
     /// The URL the store was opened with (to open a second store, or a `hookyard` process).
     pub url: String,
+    /// The master key of its secrets: SQLite's is in the key file beside the database (as in
+    /// production), PostgreSQL's is generated per database.
+    pub key: MasterKey,
     // Keeps the SQLite file's directory alive as long as the test needs it.
     _dir: Option<TempDir>,
 }
@@ -27,6 +31,30 @@ struct TempDir(std::path::PathBuf);
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl TestDb {
+    /// A second store on the same database, with the same key.
+    pub async fn reopen(&self) -> SharedStore {
+        connect_with(&self.url, KeySource::Key(self.key.clone()))
+            .await
+            .unwrap_or_else(|e| panic!("{}: reopen: {e}", self.label))
+    }
+
+    /// Points a `hookyard` command at this database: `DATABASE_URL`, and the master key as
+    /// `HOOKYARD_SECRET_KEY` on PostgreSQL (SQLite finds its key file; a variable inherited
+    /// from the test's environment is removed so that it does).
+    pub fn configure<'c>(
+        &self,
+        command: &'c mut std::process::Command,
+    ) -> &'c mut std::process::Command {
+        command.env("DATABASE_URL", &self.url);
+        if self.url.starts_with("sqlite:") {
+            command.env_remove(crypto::KEY_ENV)
+        } else {
+            command.env(crypto::KEY_ENV, self.key.to_base64())
+        }
     }
 }
 
@@ -46,12 +74,16 @@ pub async fn sqlite() -> TestDb {
     let dir = std::env::temp_dir().join(unique_name());
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = format!("sqlite://{}/hookyard.db", dir.display());
-    let store = connect(&url).await.expect("open SQLite");
+    let store = SqliteStore::connect(&url, None).await.expect("open SQLite");
     store.migrate().await.expect("migrate SQLite");
+    let key = crypto::read_key_file(&dir.join("hookyard.key"))
+        .expect("read the key file")
+        .expect("the key file was created");
     TestDb {
         label: "SQLite",
-        store,
+        store: std::sync::Arc::new(store),
         url,
+        key,
         _dir: Some(TempDir(dir)),
     }
 }
@@ -85,12 +117,16 @@ pub async fn postgres() -> Option<TestDb> {
         }
         _ => panic!("HOOKYARD_TEST_POSTGRES_URL must name a database: postgres://USER@HOST/DB"),
     };
-    let store = connect(&url).await.expect("open PostgreSQL");
+    let key = MasterKey::generate();
+    let store = connect_with(&url, KeySource::Key(key.clone()))
+        .await
+        .expect("open PostgreSQL");
     store.migrate().await.expect("migrate PostgreSQL");
     Some(TestDb {
         label: "PostgreSQL",
         store,
         url,
+        key,
         _dir: None,
     })
 }
