@@ -232,12 +232,17 @@ async fn payments_rebuild_gives_the_live_table_and_says_what_it_did() {
     }
 }
 
-/// Runs `hookyard` against `url` with `input` on standard input.
-fn hookyard_in(url: &str, input: &str, args: &[&str]) -> (bool, String) {
+/// Runs `hookyard` against the test database with `input` on standard input.
+fn hookyard_in(
+    db: &hookyard_core::store::testing::TestDb,
+    input: &str,
+    args: &[&str],
+) -> (bool, String) {
     use std::io::Write;
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    db.configure(&mut command);
+    let mut child = command
         .args(args)
-        .env("DATABASE_URL", url)
         .env("HOOKYARD_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -266,7 +271,7 @@ async fn users_and_tokens_from_the_command_line() {
     use hookyard_core::store::testing;
     for db in testing::all().await {
         let l = db.label;
-        let run = |input: &str, args: &[&str]| hookyard_in(&db.url, input, args);
+        let run = |input: &str, args: &[&str]| hookyard_in(&db, input, args);
 
         // A password is never a flag, and a short one is refused with the rule.
         let (ok, text) = run(
