@@ -34,6 +34,8 @@ pub struct AccessConfig {
     pub failures_per_account: i64,
     pub failures_per_ip: i64,
     pub failure_window: Duration,
+    /// If set, `/metrics` needs `Authorization: Bearer` with this token.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for AccessConfig {
@@ -45,6 +47,7 @@ impl Default for AccessConfig {
             failures_per_account: 5,
             failures_per_ip: 20,
             failure_window: Duration::from_secs(15 * 60),
+            metrics_token: None,
         }
     }
 }

@@ -404,6 +404,11 @@ pub struct ServeArgs {
     #[arg(long, env = "HOOKYARD_RETENTION_DAYS", default_value_t = 30)]
     pub retention_days: u64,
 
+    /// If set, GET /metrics needs `Authorization: Bearer <this token>` (otherwise it is open,
+    /// like /healthz). Prefer the environment variable: flags show in process lists.
+    #[arg(long, env = "HOOKYARD_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// A dashboard session ends after this many minutes without a request.
     #[arg(long, env = "HOOKYARD_SESSION_IDLE_MINUTES", default_value_t = 720)]
     pub session_idle_minutes: u64,

@@ -79,16 +79,23 @@ pub async fn receive(
         .accept(&source, &headers, bytes, hookyard_core::time::now_ms())
         .await
     {
-        Ok(Accepted { event_id, duplicate }) => (
+        Ok(Accepted {
+            event_id,
+            duplicate,
+        }) => {
+            hookyard_core::metrics::event_received(&source.slug, duplicate);
+            (
             StatusCode::OK,
             Json(json!({ "status": if duplicate { "duplicate" } else { "accepted" }, "event_id": event_id })),
         )
-            .into_response(),
+            .into_response()
+        }
         Err(refusal) => refused(refusal),
     }
 }
 
 fn refused(r: Refused) -> Response {
+    hookyard_core::metrics::event_rejected(r.reason);
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut response = (
         status,

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod health;
 pub mod hooks;
 pub mod live;
+pub mod metrics;
 pub mod router;
 pub mod telemetry;
 

@@ -17,7 +17,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::access::{self, AccessConfig};
-use crate::{assets, health, hooks, live};
+use crate::{assets, health, hooks, live, metrics};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -101,6 +101,7 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
         .route("/pkg/{file}", get(assets::serve))
         .route("/live/events", get(live::events))
         .route("/login", post(access::login))

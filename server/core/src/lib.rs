@@ -13,5 +13,7 @@ pub mod delivery;
 #[cfg(feature = "server")]
 pub mod ingest;
 #[cfg(feature = "server")]
+pub mod metrics;
+#[cfg(feature = "server")]
 pub mod store;
 pub mod time;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use hookyard_core::ingest::extract::Extracted;
 use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
-use hookyard_core::store::retention::purge_older_than;
+use hookyard_core::store::operations::purge_older_than;
 use hookyard_core::store::{
     testing, AttemptResult, FanoutTarget, NewEndpoint, NewEvent, NewRejection, NewSource,
     SharedStore, Stored,

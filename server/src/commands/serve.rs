@@ -67,7 +67,7 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
         .with_endpoint_policy(policy.clone())?
         .with_access(access);
     let sweeper = tokio::spawn(sweep_sessions(store.clone()));
-    let retention = store::retention::spawn(store.clone(), args.retention_days);
+    let retention = store::operations::spawn_retention(store.clone(), args.retention_days);
     let worker = if args.no_worker {
         None
     } else {
@@ -125,6 +125,7 @@ fn access_config(args: &ServeArgs, addr: std::net::SocketAddr) -> AccessConfig {
         idle: Duration::from_secs(args.session_idle_minutes.max(1) * 60),
         absolute: Duration::from_secs(args.session_max_hours.max(1) * 3600),
         secure_cookies,
+        metrics_token: args.metrics_token.clone().filter(|t| !t.trim().is_empty()),
         ..AccessConfig::default()
     }
 }

@@ -315,6 +315,8 @@ pub const POLICY: &[Rule] = &[
     route("POST", "/logout", SignedIn),
     route("GET", "/healthz", Public),
     route("GET", "/readyz", Public),
+    // Open like the probes, unless HOOKYARD_METRICS_TOKEN asks for its own token.
+    route("GET", "/metrics", Public),
     route("GET", "/pkg/*", Public),
     route("POST", "/hooks/*", Public),
     route("GET", "/live/events", Allowed(Read)),

@@ -152,10 +152,21 @@ async fn record(
             }
         }
         // A failed commit leaves the leases to expire; the deliveries are then tried again.
-        if let Err(err) = store
+        let recorded = store
             .record_attempts(&batch, &config.owner, disable_after_ms)
-            .await
-        {
+            .await;
+        if recorded.is_ok() {
+            for a in &batch {
+                let failed = a.error_kind.is_some();
+                crate::metrics::attempt_recorded(
+                    a.endpoint_id,
+                    &a.new_status,
+                    failed,
+                    a.duration_ms,
+                );
+            }
+        }
+        if let Err(err) = recorded {
             tracing::error!(error = %err, attempts = batch.len(), "attempts not recorded; they will be retried when their leases expire");
         }
         in_flight.fetch_sub(batch.len(), Ordering::SeqCst);

@@ -77,6 +77,9 @@ async fn run(store: SharedStore, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
         };
         let events: Vec<&NewEvent> = batch.iter().map(|job| &job.event).collect();
         let result = store.insert_events(&events).await;
+        if result.is_ok() {
+            crate::metrics::commit_batch(events.len());
+        }
         match result {
             Ok(stored) => {
                 for (job, stored) in batch.into_iter().zip(stored) {

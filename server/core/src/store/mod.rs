@@ -4,9 +4,9 @@
 pub mod access;
 mod common;
 mod deliveries;
+pub mod operations;
 mod payments;
 mod postgres;
-pub mod retention;
 mod secrets;
 mod sqlite;
 pub mod testing;
@@ -80,8 +80,8 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Users, tokens, sessions and the audit log.
     fn access(&self) -> &dyn access::AccessStore;
-    /// Purging old payloads and attempts.
-    fn retention(&self) -> &dyn retention::Retention;
+    /// Retention and the delivery queue's gauges.
+    fn operations(&self) -> &dyn operations::Operations;
     /// Applies any migrations not yet applied and encrypts any plain-text secret (written
     /// before encryption at rest) under the master key (safe to call on every start).
     async fn migrate(&self) -> Result<(), StoreError>;
@@ -310,7 +310,7 @@ macro_rules! impl_store {
             fn access(&self) -> &dyn $crate::store::access::AccessStore {
                 self
             }
-            fn retention(&self) -> &dyn $crate::store::retention::Retention {
+            fn operations(&self) -> &dyn $crate::store::operations::Operations {
                 self
             }
             async fn migrate(&self) -> Result<(), StoreError> {

@@ -1,6 +1,7 @@
-//! Retention: purging payload bodies, headers, attempts and rejections older than a cutoff, in
-//! small batches (each its own short transaction, so ingest never waits long). Event rows stay,
-//! so deduplication keeps working; payment rows are not touched.
+//! Operational queries: retention (purging payload bodies, headers, attempts and rejections
+//! older than a cutoff, in small batches, each its own short transaction so ingest never waits
+//! long; event rows stay, so deduplication keeps working; payment rows are not touched) and the
+//! delivery queue's gauges for `/metrics`.
 
 use async_trait::async_trait;
 
@@ -21,9 +22,18 @@ impl Purged {
     }
 }
 
-/// The retention job's queries.
+/// The delivery queue at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueState {
+    /// Pending or retrying deliveries.
+    pub depth: i64,
+    /// When the oldest delivery that is due now became due (None: nothing due).
+    pub oldest_due_at: Option<i64>,
+}
+
+/// Retention and queue queries.
 #[async_trait]
-pub trait Retention: Send + Sync {
+pub trait Operations: Send + Sync {
     /// Purges up to `batch` of each kind received (or attempted) before `cutoff_ms`.
     async fn purge_batch(
         &self,
@@ -31,15 +41,17 @@ pub trait Retention: Send + Sync {
         batch: i64,
         now_ms: i64,
     ) -> Result<Purged, StoreError>;
+    /// How many deliveries wait, and since when the oldest due one is due.
+    async fn delivery_queue(&self, now_ms: i64) -> Result<QueueState, StoreError>;
 }
 
 macro_rules! retention_queries {
     ($ty:ty) => {
-        use super::{Purged, Retention};
+        use super::{Operations, Purged, QueueState};
         use crate::store::{begin_write, StoreError};
 
         #[async_trait::async_trait]
-        impl Retention for $ty {
+        impl Operations for $ty {
             async fn purge_batch(
                 &self,
                 cutoff_ms: i64,
@@ -82,6 +94,22 @@ macro_rules! retention_queries {
                 tx.commit().await?;
                 Ok(purged)
             }
+
+            async fn delivery_queue(&self, now_ms: i64) -> Result<QueueState, StoreError> {
+                let depth: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'retrying')",
+                )
+                .fetch_one(self.pool())
+                .await?;
+                let oldest_due_at: Option<i64> = sqlx::query_scalar(
+                    "SELECT MIN(next_attempt_at) FROM deliveries \
+                     WHERE status IN ('pending', 'retrying') AND next_attempt_at <= $1",
+                )
+                .bind(now_ms)
+                .fetch_one(self.pool())
+                .await?;
+                Ok(QueueState { depth, oldest_due_at })
+            }
         }
     };
 }
@@ -106,7 +134,10 @@ pub async fn purge_older_than(
         - i64::try_from(days).unwrap_or(i64::MAX / crate::time::DAY_MS) * crate::time::DAY_MS;
     let mut total = Purged::default();
     loop {
-        let step = store.retention().purge_batch(cutoff, batch, now_ms).await?;
+        let step = store
+            .operations()
+            .purge_batch(cutoff, batch, now_ms)
+            .await?;
         total.bodies += step.bodies;
         total.attempts += step.attempts;
         total.rejections += step.rejections;
@@ -119,7 +150,7 @@ pub async fn purge_older_than(
 }
 
 /// The background job `serve` runs: a purge at start and then every hour (`days` = 0: never).
-pub fn spawn(store: super::SharedStore, days: u64) -> tokio::task::JoinHandle<()> {
+pub fn spawn_retention(store: super::SharedStore, days: u64) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         if days == 0 {
             return;
