@@ -61,6 +61,9 @@ pub enum Command {
     /// The payments table (a projection of stored payment events).
     #[command(subcommand)]
     Payments(PaymentsCommand),
+    /// Replay failed (or retrying) deliveries in bulk, with the Failures page's filters;
+    /// `--dry-run` only counts them. A running `hookyard serve` carries the replay out.
+    Replay(ReplayArgs),
     /// Dashboard users (sign-in accounts with a role).
     #[command(subcommand)]
     User(UserCommand),
@@ -77,6 +80,29 @@ pub enum Command {
     RotateMasterKey(RotateMasterKeyArgs),
     /// Print a new random master key (base64) for HOOKYARD_SECRET_KEY.
     GenerateMasterKey,
+}
+
+/// Options of `hookyard replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Only deliveries to this endpoint (`hookyard endpoint list` shows ids).
+    #[arg(long)]
+    pub endpoint: Option<i64>,
+    /// Only events of this exact type.
+    #[arg(long = "type")]
+    pub event_type: Option<String>,
+    /// Which deliveries: `failed` (attempts exhausted) or `retrying`.
+    #[arg(long, default_value = "failed")]
+    pub status: String,
+    /// Events received since: `1h`, `24h`, `7d`, `30d`, or a date (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Events received before this date (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Count what would be replayed; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Roles, as PRODUCT.md defines them.

@@ -424,3 +424,145 @@ async fn users_and_tokens_from_the_command_line() {
         assert!(audit.iter().all(|e| e.actor == "cli"), "{l}");
     }
 }
+
+/// `hookyard replay`: the count first (`--dry-run` changes nothing), then a bulk replay that
+/// matches it, recorded with the CLI as its actor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_previews_then_starts_a_bulk_replay() {
+    use hookyard_core::ingest::extract::Extracted;
+    use hookyard_core::store::{testing, AttemptResult, FanoutTarget, NewEndpoint, NewEvent};
+    use hookyard_core::time::now_ms;
+    for db in testing::all().await {
+        let l = db.label;
+        let s = &db.store;
+        common_source(s).await;
+        let source = s.source_by_slug("stripe").await.unwrap().unwrap().id;
+        let endpoint = s
+            .create_endpoint(
+                &NewEndpoint {
+                    name: "ledger".into(),
+                    url: "http://127.0.0.1:9/".into(),
+                    description: String::new(),
+                    patterns: vec!["*".into()],
+                    source_id: None,
+                    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+                    headers: vec![],
+                    timeout_ms: 1000,
+                    max_in_flight: 10,
+                    retry_schedule: None,
+                },
+                now_ms(),
+            )
+            .await
+            .unwrap();
+        let events: Vec<NewEvent> = (0..3)
+            .map(|i| NewEvent {
+                source_id: source,
+                provider_event_id: format!("evt_r{i}"),
+                event_type: if i == 2 {
+                    "invoice.paid"
+                } else {
+                    "charge.refunded"
+                }
+                .into(),
+                received_at: now_ms(),
+                body: b"{}".to_vec().into(),
+                headers: "[]".into(),
+                verified_secret_id: None,
+                extracted: Extracted::default(),
+                fanout: vec![FanoutTarget {
+                    endpoint_id: endpoint,
+                    held: false,
+                }],
+                payment: false,
+            })
+            .collect();
+        s.insert_events(&events.iter().collect::<Vec<_>>())
+            .await
+            .unwrap();
+        let claimed = s.claim_due("t", now_ms() + 60_000, 10).await.unwrap();
+        let failed: Vec<AttemptResult> = claimed
+            .iter()
+            .map(|c| AttemptResult {
+                delivery_id: c.delivery_id,
+                endpoint_id: c.endpoint_id,
+                number: 1,
+                trigger: "initial".into(),
+                actor: None,
+                started_at: now_ms(),
+                finished_at: now_ms(),
+                duration_ms: 1,
+                request_headers: "[]".into(),
+                response_status: Some(500),
+                response_headers: None,
+                response_body: None,
+                error_kind: Some("http_status".into()),
+                error_message: Some("HTTP 500".into()),
+                new_status: "failed".into(),
+                next_attempt_at: 0,
+                disable_endpoint: false,
+            })
+            .collect();
+        s.record_attempts(&failed, "t", i64::MAX / 4).await.unwrap();
+
+        let run = |args: &[&str]| hookyard_in(&db, "", args);
+        let id = endpoint.to_string();
+        let (ok, text) = run(&[
+            "replay",
+            "--endpoint",
+            &id,
+            "--type",
+            "charge.refunded",
+            "--since",
+            "24h",
+            "--dry-run",
+        ]);
+        assert!(ok && text.contains("2 deliveries match"), "{l}: {text}");
+        assert!(text.contains("Nothing replayed"), "{l}: {text}");
+        assert_eq!(
+            s.count_deliveries(None).await.unwrap(),
+            3,
+            "{l}: a dry run changes nothing"
+        );
+        let (ok, text) = run(&["replay", "--status", "succeeded"]);
+        assert!(
+            !ok && text.contains("--status: failed or retrying"),
+            "{l}: {text}"
+        );
+        let (ok, text) = run(&["replay", "--endpoint", "999"]);
+        assert!(!ok && text.contains("no endpoint 999"), "{l}: {text}");
+        let (ok, text) = run(&["replay", "--endpoint", &id]);
+        assert!(
+            ok && text.contains("Bulk replay 1 started: 3 deliveries"),
+            "{l}: {text}"
+        );
+        let job = s.bulk_replay(1).await.unwrap().unwrap();
+        assert_eq!((job.total, job.actor.as_str()), (3, "cli"), "{l}");
+        let audit = s.audit_entries(5).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|(_, actor, action, _, _)| actor == "cli" && action == "bulk_replay.start"),
+            "{l}"
+        );
+    }
+}
+
+async fn common_source(store: &hookyard_core::store::SharedStore) {
+    use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
+    store
+        .create_source(
+            &hookyard_core::store::NewSource {
+                slug: "stripe".into(),
+                name: "Stripe".into(),
+                scheme: Scheme::Stripe,
+                config: SchemeConfig::default(),
+                secret: "whsec_replay".into(),
+                tolerance_secs: 300,
+                max_body_bytes: 1 << 20,
+            },
+            hookyard_core::time::now_ms(),
+        )
+        .await
+        .unwrap();
+}

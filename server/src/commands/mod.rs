@@ -4,6 +4,7 @@ pub mod access;
 pub mod endpoint;
 pub mod master_key;
 pub mod payments;
+pub mod replay;
 pub mod send;
 pub mod serve;
 pub mod source;
@@ -33,6 +34,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         }
         Command::Endpoint(EndpointCommand::RotateSecret(a)) => endpoint::rotate(a, db).await,
         Command::Payments(PaymentsCommand::Rebuild) => payments::rebuild(db).await,
+        Command::Replay(args) => replay::replay(args, db).await,
         Command::User(UserCommand::Add(args)) => access::add_user(args, db).await,
         Command::User(UserCommand::List) => access::list_users(db).await,
         Command::User(UserCommand::SetRole(args)) => access::set_role(args, db).await,
