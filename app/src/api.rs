@@ -154,14 +154,15 @@ pub struct EventQuery {
     pub before: Option<String>,
 }
 
-/// The Events table for a filter. A payload search without a time range looks at the last
-/// 24 hours, so it stays fast on large stores. JSON arguments: an all-empty filter would be an
-/// empty URL-encoded body, which the default encoding cannot tell from a missing argument.
-#[server(endpoint = "list_events", input = leptos::server_fn::codec::Json)]
-pub async fn list_events(query: EventQuery) -> Result<EventPage, ServerFnError> {
+/// The Events page's filter for a query (shared with the export): a payload search without a
+/// time range looks at the last 24 hours, which the second value says.
+#[cfg(feature = "ssr")]
+pub fn event_filter(
+    query: &EventQuery,
+    now: i64,
+) -> (hookyard_core::model::EventFilter, Option<String>) {
     use hookyard_core::model::EventFilter;
-    use hookyard_core::time::{now_ms, DAY_MS, HOUR_MS};
-    let now = now_ms();
+    use hookyard_core::time::{DAY_MS, HOUR_MS};
     let nonempty = |v: &Option<String>| {
         v.as_ref()
             .map(|s| s.trim().to_string())
@@ -187,16 +188,25 @@ pub async fn list_events(query: EventQuery) -> Result<EventPage, ServerFnError> 
             Some((at.parse().ok()?, id.parse().ok()?))
         }),
     };
+    let mut search_window = None;
+    if filter.search.is_some() && filter.from.is_none() {
+        filter.from = Some(now - DAY_MS);
+        search_window = Some("the last 24 hours".to_string());
+    }
+    (filter, search_window)
+}
+
+/// The Events table for a filter. A payload search without a time range looks at the last
+/// 24 hours, so it stays fast on large stores. JSON arguments: an all-empty filter would be an
+/// empty URL-encoded body, which the default encoding cannot tell from a missing argument.
+#[server(endpoint = "list_events", input = leptos::server_fn::codec::Json)]
+pub async fn list_events(query: EventQuery) -> Result<EventPage, ServerFnError> {
+    let (filter, search_window) = event_filter(&query, hookyard_core::time::now_ms());
     if filter.search.is_some() {
         require(
             hookyard_core::access::Permission::ReadPayloads,
             "Searching payloads",
         )?;
-    }
-    let mut search_window = None;
-    if filter.search.is_some() && filter.from.is_none() {
-        filter.from = Some(now - DAY_MS);
-        search_window = Some("the last 24 hours".to_string());
     }
     let mut rows = store()
         .list_events(&filter, EVENTS_PER_PAGE + 1)

@@ -77,17 +77,19 @@ pub struct PaymentsPage {
     pub problems: Vec<String>,
 }
 
-/// The Payments page for a filter: totals for today, 7 days, this month (and the custom
-/// range), the daily chart, and one page of the table.
-#[server(endpoint = "get_payments")]
-pub async fn get_payments(
-    // The query string of a filterless page encodes nothing at all.
-    #[server(default)] query: PaymentQuery,
-) -> Result<PaymentsPage, ServerFnError> {
+/// The Payments page's filter for a query (shared with the CSV export), the custom date range
+/// if one was asked for, and what could not be understood.
+#[cfg(feature = "ssr")]
+pub fn payment_filter(
+    query: &PaymentQuery,
+    now: i64,
+) -> (
+    hookyard_core::payments::PaymentFilter,
+    Option<(i64, i64)>,
+    Vec<String>,
+) {
     use hookyard_core::payments::{AmountBound, PaymentFilter, PaymentStatus};
-    use hookyard_core::time::{
-        format_date, now_ms, parse_date, start_of_day, start_of_month, DAY_MS,
-    };
+    use hookyard_core::time::{parse_date, start_of_day, DAY_MS};
     let nonempty = |v: &Option<String>| {
         v.as_ref()
             .map(|s| s.trim().to_string())
@@ -95,7 +97,6 @@ pub async fn get_payments(
     };
     let mut problems = Vec::new();
     let live = !query.is_test();
-    let now = now_ms();
     let today = start_of_day(now);
     let tomorrow = today + DAY_MS;
     let mut date = |name: &str, value: &Option<String>| {
@@ -139,6 +140,37 @@ pub async fn get_payments(
         parsed
     });
 
+    let filter = PaymentFilter {
+        livemode: Some(live),
+        status,
+        currency: nonempty(&query.currency).map(|c| c.to_ascii_lowercase()),
+        customer: nonempty(&query.customer),
+        min_amount,
+        max_amount,
+        search: nonempty(&query.q),
+        from: custom.map(|(from, _)| from),
+        to: custom.map(|(_, to)| to),
+        before: query.before.as_deref().and_then(|b| {
+            let (at, id) = b.split_once('_')?;
+            Some((at.parse().ok()?, id.parse().ok()?))
+        }),
+    };
+    (filter, custom, problems)
+}
+
+/// The Payments page for a filter: totals for today, 7 days, this month (and the custom
+/// range), the daily chart, and one page of the table.
+#[server(endpoint = "get_payments")]
+pub async fn get_payments(
+    // The query string of a filterless page encodes nothing at all.
+    #[server(default)] query: PaymentQuery,
+) -> Result<PaymentsPage, ServerFnError> {
+    use hookyard_core::time::{format_date, now_ms, start_of_day, start_of_month, DAY_MS};
+    let now = now_ms();
+    let (filter, custom, problems) = payment_filter(&query, now);
+    let live = !query.is_test();
+    let today = start_of_day(now);
+    let tomorrow = today + DAY_MS;
     let store = store();
     let mut ranges = vec![
         ("Today".to_string(), today, tomorrow),
@@ -182,21 +214,6 @@ pub async fn get_payments(
         daily,
     };
 
-    let filter = PaymentFilter {
-        livemode: Some(live),
-        status,
-        currency: nonempty(&query.currency).map(|c| c.to_ascii_lowercase()),
-        customer: nonempty(&query.customer),
-        min_amount,
-        max_amount,
-        search: nonempty(&query.q),
-        from: custom.map(|(from, _)| from),
-        to: custom.map(|(_, to)| to),
-        before: query.before.as_deref().and_then(|b| {
-            let (at, id) = b.split_once('_')?;
-            Some((at.parse().ok()?, id.parse().ok()?))
-        }),
-    };
     let mut rows = store
         .list_payments(&filter, PAYMENTS_PER_PAGE + 1)
         .await

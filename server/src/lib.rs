@@ -6,6 +6,7 @@ pub mod access;
 pub mod assets;
 pub mod cli;
 pub mod commands;
+pub mod export;
 pub mod health;
 pub mod hooks;
 pub mod live;

@@ -17,7 +17,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::access::{self, AccessConfig};
-use crate::{assets, health, hooks, live, metrics};
+use crate::{assets, export, health, hooks, live, metrics};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -102,6 +102,9 @@ pub fn build_router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
+        .route("/export/events.ndjson", get(export::events_ndjson))
+        .route("/export/events.csv", get(export::events_csv))
+        .route("/export/payments.csv", get(export::payments_csv))
         .route("/pkg/{file}", get(assets::serve))
         .route("/live/events", get(live::events))
         .route("/login", post(access::login))

@@ -26,6 +26,11 @@ fn query_from_url(q: &leptos_router::params::ParamsMap) -> EventQuery {
 
 /// The URL of the same filters, on another page (or the first, with `before: None`).
 fn url_with(query: &EventQuery, before: Option<String>) -> String {
+    filtered("/events", query, before)
+}
+
+/// `path` with the filters of `query` (and a cursor).
+fn filtered(path: &str, query: &EventQuery, before: Option<String>) -> String {
     let pairs = [
         ("source", &query.source),
         ("type", &query.event_type),
@@ -35,7 +40,7 @@ fn url_with(query: &EventQuery, before: Option<String>) -> String {
         ("range", &query.range),
         ("before", &before),
     ];
-    crate::components::with_query("/events", &pairs)
+    crate::components::with_query(path, &pairs)
 }
 
 #[component]
@@ -115,6 +120,13 @@ fn FilterForm(query: Memo<EventQuery>) -> impl IntoView {
             <div class="filter-actions">
                 <button class="button" type="submit">"Filter"</button>
                 <a class="button button-quiet" href="/events">"Clear"</a>
+            </div>
+            <div class="export-links">
+                <span class="muted">"Export these events:"</span>
+                <a href=move || filtered("/export/events.csv", &query.get(), None) download>"CSV"</a>
+                {can(Permission::ReadPayloads).then(|| view! {
+                    <a href=move || filtered("/export/events.ndjson", &query.get(), None) download>"NDJSON with payloads"</a>
+                })}
             </div>
         </form>
     }

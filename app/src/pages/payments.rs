@@ -45,6 +45,11 @@ fn query_from_url(q: &leptos_router::params::ParamsMap) -> PaymentQuery {
 
 /// The URL of `query` (with the cursor `before`).
 fn url_with(query: &PaymentQuery, before: Option<String>) -> String {
+    filtered("/payments", query, before)
+}
+
+/// `path` with the filters of `query` (and a cursor).
+fn filtered(path: &str, query: &PaymentQuery, before: Option<String>) -> String {
     let pairs = [
         ("mode", &query.mode),
         ("status", &query.status),
@@ -57,7 +62,7 @@ fn url_with(query: &PaymentQuery, before: Option<String>) -> String {
         ("to", &query.to),
         ("before", &before),
     ];
-    crate::components::with_query("/payments", &pairs)
+    crate::components::with_query(path, &pairs)
 }
 
 /// An amount in its currency, or a dash when there is none.
@@ -438,6 +443,10 @@ fn FilterForm(query: PaymentQuery) -> impl IntoView {
             <div class="filter-actions">
                 <button class="button" type="submit">"Filter"</button>
                 <a class="button button-quiet" href={if query.is_test() { "/payments?mode=test" } else { "/payments" }}>"Clear"</a>
+            </div>
+            <div class="export-links">
+                <span class="muted">"Export these payments for accounting:"</span>
+                <a href=filtered("/export/payments.csv", &query, None) download>"CSV"</a>
             </div>
         </form>
     }

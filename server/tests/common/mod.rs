@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod handler;
+pub mod instance;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};

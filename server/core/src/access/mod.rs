@@ -320,6 +320,10 @@ pub const POLICY: &[Rule] = &[
     route("GET", "/pkg/*", Public),
     route("POST", "/hooks/*", Public),
     route("GET", "/live/events", Allowed(Read)),
+    // Bodies and headers: developers and up. Metadata and payments: every role.
+    route("GET", "/export/events.ndjson", Allowed(ReadPayloads)),
+    route("GET", "/export/events.csv", Allowed(Read)),
+    route("GET", "/export/payments.csv", Allowed(Read)),
     route("GET", "/api/v1/me", SignedIn),
 ];
 

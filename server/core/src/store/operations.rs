@@ -43,11 +43,23 @@ pub trait Operations: Send + Sync {
     ) -> Result<Purged, StoreError>;
     /// How many deliveries wait, and since when the oldest due one is due.
     async fn delivery_queue(&self, now_ms: i64) -> Result<QueueState, StoreError>;
+    /// Bodies (None once purged) and headers JSON of these events, for the export.
+    async fn event_payloads(&self, ids: &[i64]) -> Result<Vec<EventPayload>, StoreError>;
+}
+
+/// An event's stored request, for the export.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventPayload {
+    pub id: i64,
+    pub body: Option<Vec<u8>>,
+    /// JSON array of `[name, value]`, credentials masked.
+    pub headers: String,
 }
 
 macro_rules! retention_queries {
     ($ty:ty) => {
-        use super::{Operations, Purged, QueueState};
+        use super::{EventPayload, Operations, Purged, QueueState};
+        use sqlx::Row;
         use crate::store::{begin_write, StoreError};
 
         #[async_trait::async_trait]
@@ -109,6 +121,31 @@ macro_rules! retention_queries {
                 .fetch_one(self.pool())
                 .await?;
                 Ok(QueueState { depth, oldest_due_at })
+            }
+
+            async fn event_payloads(&self, ids: &[i64]) -> Result<Vec<EventPayload>, StoreError> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "SELECT id, body, headers FROM events WHERE id IN ({})",
+                    marks.join(", ")
+                );
+                let mut query = sqlx::query(&sql);
+                for id in ids {
+                    query = query.bind(id);
+                }
+                let rows = query.fetch_all(self.pool()).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(EventPayload {
+                            id: r.try_get("id")?,
+                            body: r.try_get("body")?,
+                            headers: r.try_get("headers")?,
+                        })
+                    })
+                    .collect()
             }
         }
     };
