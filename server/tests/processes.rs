@@ -10,7 +10,7 @@ use common::handler::{self, Log};
 use common::instance::Instance;
 use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
 use hookyard_core::ingest::signature::sign;
-use hookyard_core::store::testing::{self, TestDb};
+use hookyard_core::store::testing;
 use hookyard_core::store::{NewEndpoint, SharedStore};
 use hookyard_core::time::now_ms;
 
