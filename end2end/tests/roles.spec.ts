@@ -67,8 +67,18 @@ for (const role of roles) {
     const replay = page.getByRole("button", { name: "Replay" });
     await expect(replay).toHaveCount(role === "operator" || role === "admin" ? 1 : 0);
 
-    await page.goto("/events");
+    await page.goto("/events?source=acc");
     await expect(page.getByLabel("Search in payloads")).toHaveCount(role === "viewer" ? 0 : 1);
+    // Exports carry the page's filters; bodies only for roles that may read them.
+    const csv = page.getByRole("link", { name: "CSV" });
+    await expect(csv).toHaveAttribute("href", "/export/events.csv?source=acc");
+    const exported = await page.request.get((await csv.getAttribute("href"))!);
+    expect(exported.status()).toBe(200);
+    expect(await exported.text()).toContain(",acc,customer.updated,evt_access_1,");
+    await expect(page.getByRole("link", { name: "NDJSON with payloads" })).toHaveCount(role === "viewer" ? 0 : 1);
+    const ndjson = await page.request.get("/export/events.ndjson?source=acc");
+    expect(ndjson.status()).toBe(role === "viewer" ? 403 : 200);
+    if (role !== "viewer") expect(await ndjson.text()).toContain(MARK);
 
     await page.goto("/endpoints");
     await hydrated(page);
