@@ -12,9 +12,9 @@ use futures_util::stream;
 use hookyard_app::api::{event_filter, EventQuery};
 use hookyard_app::api_payments::{payment_filter, PaymentQuery};
 use hookyard_core::access::{Me, Permission};
-use hookyard_core::model::{EventFilter, EventRow};
+use hookyard_core::model::EventRow;
 use hookyard_core::money::format_minor;
-use hookyard_core::payments::{PaymentFilter, PaymentRow};
+use hookyard_core::payments::PaymentRow;
 use hookyard_core::store::SharedStore;
 use hookyard_core::time::{now_ms, rfc3339};
 use serde_json::json;
@@ -75,43 +75,62 @@ pub async fn events_csv(
 
 fn events(store: SharedStore, query: EventQuery, format: Format) -> Response {
     let (filter, _) = event_filter(&query, now_ms());
-    let header_line = (format == Format::Csv).then(|| {
-        Bytes::from_static(
-            b"id,received_at,source,type,provider_event_id,livemode,duplicates,deliveries,succeeded,failing,pending\r\n",
-        )
-    });
-    // State: the filter with its cursor, and whether the last page was the last.
-    let pages = stream::unfold(Some(filter), move |filter: Option<EventFilter>| {
-        let store = store.clone();
+    let header_line: &[u8] = match format {
+        Format::Csv => b"id,received_at,source,type,provider_event_id,livemode,duplicates,deliveries,succeeded,failing,pending\r\n",
+        Format::Ndjson => b"",
+    };
+    let body = paged(header_line, move |cursor| {
+        let (store, mut filter) = (store.clone(), filter.clone());
         async move {
-            let mut filter = filter?;
-            let rows = match store.list_events(&filter, PAGE).await {
-                Ok(rows) => rows,
-                Err(err) => {
-                    tracing::error!(error = %err, "export stopped: the database failed");
-                    return Some((Err(std::io::Error::other("database failed")), None));
-                }
+            filter.before = cursor;
+            let rows = store.list_events(&filter, PAGE).await.map_err(failed)?;
+            let text = match format {
+                Format::Csv => rows.iter().map(event_csv).collect(),
+                Format::Ndjson => ndjson(&store, &rows).await?,
             };
-            if rows.is_empty() {
-                return None;
-            }
-            let chunk = match format {
-                Format::Csv => Ok(Bytes::from(rows.iter().map(event_csv).collect::<String>())),
-                Format::Ndjson => ndjson(&store, &rows).await.map(Bytes::from),
-            };
-            let last = rows.last().map(|r| (r.received_at, r.id));
-            let more = rows.len() as i64 == PAGE;
-            filter.before = last;
-            Some((chunk, more.then_some(filter)))
+            Ok((text, rows.last().map(|r| (r.received_at, r.id)), rows.len()))
         }
     });
-    let first = stream::iter(header_line.map(Ok));
-    let body = Body::from_stream(futures_util::StreamExt::chain(first, pages));
     let (kind, ext) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),
         Format::Ndjson => ("application/x-ndjson", "ndjson"),
     };
     download(body, kind, &format!("hookyard-events.{ext}"))
+}
+
+/// A page's text, the cursor after its last row, and how many rows it had.
+type Page = (String, Option<(i64, i64)>, usize);
+
+/// A body of `header`, then page after page from `fetch(cursor)` until a page comes back
+/// short. A database failure ends the stream with an error (the client sees a cut transfer,
+/// not a complete-looking file).
+fn paged<F, Fut>(header: &'static [u8], fetch: F) -> Body
+where
+    F: Fn(Option<(i64, i64)>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Page, std::io::Error>> + Send + 'static,
+{
+    let fetch = std::sync::Arc::new(fetch);
+    // State: the cursor of the next page; None once the last page was sent.
+    let pages = stream::unfold(Some(None), move |cursor| {
+        let fetch = fetch.clone();
+        async move {
+            match fetch(cursor?).await {
+                Ok((_, _, 0)) => None,
+                Ok((text, last, rows)) => {
+                    let next = (rows as i64 == PAGE).then_some(last);
+                    Some((Ok(Bytes::from(text)), next))
+                }
+                Err(err) => Some((Err(err), None)),
+            }
+        }
+    });
+    let first = stream::iter((!header.is_empty()).then(|| Ok(Bytes::from_static(header))));
+    Body::from_stream(futures_util::StreamExt::chain(first, pages))
+}
+
+fn failed(err: hookyard_core::store::StoreError) -> std::io::Error {
+    tracing::error!(error = %err, "export stopped: the database failed");
+    std::io::Error::other("database failed")
 }
 
 async fn ndjson(store: &SharedStore, rows: &[EventRow]) -> Result<String, std::io::Error> {
@@ -120,10 +139,7 @@ async fn ndjson(store: &SharedStore, rows: &[EventRow]) -> Result<String, std::i
         .operations()
         .event_payloads(&ids)
         .await
-        .map_err(|err| {
-            tracing::error!(error = %err, "export stopped: the database failed");
-            std::io::Error::other("database failed")
-        })?;
+        .map_err(failed)?;
     let by_id: HashMap<i64, _> = payloads.into_iter().map(|p| (p.id, p)).collect();
     let mut out = String::new();
     for r in rows {
@@ -185,31 +201,16 @@ pub async fn payments_csv(
             .into_response();
     }
     let store = state.store;
-    let header_line = Bytes::from_static(
-        b"id,created_at,updated_at,source,provider_id,kind,livemode,status,provider_status,currency,amount_minor,amount,refunded_minor,disputed_minor,customer,description,failure,events\r\n",
-    );
-    let pages = stream::unfold(Some(filter), move |filter: Option<PaymentFilter>| {
-        let store = store.clone();
+    let header_line = b"id,created_at,updated_at,source,provider_id,kind,livemode,status,provider_status,currency,amount_minor,amount,refunded_minor,disputed_minor,customer,description,failure,events\r\n";
+    let body = paged(header_line, move |cursor| {
+        let (store, mut filter) = (store.clone(), filter.clone());
         async move {
-            let mut filter = filter?;
-            let rows = match store.list_payments(&filter, PAGE).await {
-                Ok(rows) => rows,
-                Err(err) => {
-                    tracing::error!(error = %err, "export stopped: the database failed");
-                    return Some((Err(std::io::Error::other("database failed")), None));
-                }
-            };
-            if rows.is_empty() {
-                return None;
-            }
-            let chunk = Bytes::from(rows.iter().map(payment_csv).collect::<String>());
-            let more = rows.len() as i64 == PAGE;
-            filter.before = rows.last().map(|r| (r.created_at, r.id));
-            Some((Ok::<_, std::io::Error>(chunk), more.then_some(filter)))
+            filter.before = cursor;
+            let rows = store.list_payments(&filter, PAGE).await.map_err(failed)?;
+            let text = rows.iter().map(payment_csv).collect();
+            Ok((text, rows.last().map(|r| (r.created_at, r.id)), rows.len()))
         }
     });
-    let first = stream::iter([Ok(header_line)]);
-    let body = Body::from_stream(futures_util::StreamExt::chain(first, pages));
     download(body, "text/csv; charset=utf-8", "hookyard-payments.csv")
 }
 
