@@ -4,58 +4,16 @@
 mod common;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::handler::{self, Log};
+use common::instance::Instance;
 use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
 use hookyard_core::ingest::signature::sign;
 use hookyard_core::store::{testing, NewEndpoint, SharedStore};
 use hookyard_core::time::now_ms;
 
 const SECRET: &str = "whsec_process_tests";
-
-/// A `hookyard serve` process, killed (SIGKILL) when dropped.
-struct Instance {
-    child: Child,
-    base: String,
-}
-
-impl Instance {
-    fn start(database_url: &str) -> Instance {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hookyard"))
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("DATABASE_URL", database_url)
-            .env("HOOKYARD_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("spawn hookyard serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("Hookyard is running at ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .trim_end_matches('/')
-            .to_string();
-        Instance { child, base }
-    }
-
-    fn kill(mut self) {
-        let _ = self.child.kill(); // SIGKILL: no shutdown code runs
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 async fn prepare(store: &SharedStore, urls: &[String]) {
     common::stripe_source(store, SECRET).await;
