@@ -15,8 +15,11 @@ use hookyard_core::store::SecretRecord;
 
 use super::http::{HeaderMap, HeaderName, HeaderValue};
 
+/// A fuzz target: panics when an invariant breaks.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name of its corpus directory.
-pub const ALL: &[(&str, fn(&[u8]))] = &[
+pub const ALL: &[(&str, Target)] = &[
     ("stripe_signature", stripe_signature),
     ("standard_signature", standard_signature),
     ("github_signature", github_signature),
