@@ -203,7 +203,7 @@ async fn one_hundred_thousand_events_stream_in_bounded_memory() {
             .unwrap();
         assert_eq!(warm.status(), 200, "{l}");
         warm.bytes().await.unwrap();
-        let before = peak_kib(server.child.id());
+        let before = peak_kib(server.pid());
         let res = client.get(&url).bearer_auth(&token).send().await.unwrap();
         assert_eq!(res.status(), 200, "{l}");
         let mut stream = res.bytes_stream();
@@ -213,7 +213,7 @@ async fn one_hundred_thousand_events_stream_in_bounded_memory() {
             bytes += chunk.len();
             lines += chunk.iter().filter(|b| **b == b'\n').count();
         }
-        let grew_mib = (peak_kib(server.child.id()) - before) / 1024;
+        let grew_mib = (peak_kib(server.pid()) - before) / 1024;
         println!(
             "{l}: exported {lines} events, {} MiB; peak memory grew {grew_mib} MiB",
             bytes >> 20

@@ -86,12 +86,10 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
     let projector =
         payments::projector::spawn(store.clone(), state.ingestor.payments_ready.clone());
     let app = build_router(state);
-    // The client's address is what sign-in attempts are rate-limited by.
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(stopped(stop.clone()));
+    let server = serve_connections(listener, app, stop.clone());
     // The grace period starts at the signal, not at start-up.
     tokio::select! {
-        result = server => result.context("server error")?,
+        () = server => {}
         _ = async {
             stopped(stop).await;
             tokio::time::sleep(grace).await;
@@ -146,6 +144,67 @@ async fn sweep_sessions(store: SharedStore) {
             Err(err) => tracing::warn!(error = %err, "cannot delete expired sessions"),
         }
     }
+}
+
+/// A client gets this long to send a request's line and headers, on a new connection and
+/// between requests on a kept-alive one; a slow-loris client trickling its headers is
+/// disconnected. Request bodies have their own limit (`hooks::BODY_TIMEOUT`).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves HTTP/1.1 on `listener` until `stop` turns true, then lets open requests finish.
+/// Like `axum::serve`, plus the header read timeout it does not set (it has no timer).
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    // Each connection holds a receiver; all dropped = every connection finished.
+    let (close_tx, close_rx) = tokio::sync::watch::channel(());
+    loop {
+        let (io, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors, typically: wait instead of spinning.
+                    tracing::warn!(error = %err, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = stopped(stop.clone()) => break,
+        };
+        // The client's address is what sign-in attempts are rate-limited by.
+        let service = tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                req
+            },
+        );
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let conn = http
+            .serve_connection(hyper_util::rt::TokioIo::new(io), service)
+            .with_upgrades();
+        let (stop, close_rx) = (stop.clone(), close_rx.clone());
+        tokio::spawn(async move {
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                () = stopped(stop) => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+            drop(close_rx);
+        });
+    }
+    drop(listener);
+    drop(close_rx);
+    close_tx.closed().await;
 }
 
 /// Installs SIGINT and SIGTERM handlers now; the receiver turns true at the first signal.

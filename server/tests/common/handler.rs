@@ -96,6 +96,10 @@ async fn answer(
         )
             .into_response(),
         "big" => (StatusCode::INTERNAL_SERVER_ERROR, "x".repeat(100_000)).into_response(),
+        "slow50" => {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            (StatusCode::OK, "ok").into_response()
+        }
         "slow200" => {
             tokio::time::sleep(Duration::from_millis(300)).await;
             (StatusCode::OK, "ok").into_response()

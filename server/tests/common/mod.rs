@@ -1,8 +1,12 @@
 //! Helpers shared by the server's integration tests.
 #![allow(dead_code)]
 
+pub mod db;
+pub mod faulty;
 pub mod handler;
 pub mod instance;
+pub mod load;
+pub mod proxy;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
@@ -152,4 +156,42 @@ pub async fn role_token(
         .await
         .expect("create token");
     secret
+}
+
+/// Creates an endpoint for every event type at `url`; returns its id.
+pub async fn endpoint(
+    store: &hookyard_core::store::SharedStore,
+    url: &str,
+    timeout_ms: i64,
+    max_in_flight: i64,
+    retry_schedule: Vec<u64>,
+) -> i64 {
+    store
+        .create_endpoint(
+            &hookyard_core::store::NewEndpoint {
+                name: url.to_string(),
+                url: url.to_string(),
+                description: String::new(),
+                patterns: vec!["*".into()],
+                source_id: None,
+                secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+                headers: vec![],
+                timeout_ms,
+                max_in_flight,
+                retry_schedule: Some(retry_schedule),
+            },
+            hookyard_core::time::now_ms(),
+        )
+        .await
+        .expect("create endpoint")
+}
+
+/// A number from the environment (the long versions of the reliability tests), or `default`.
+pub fn knob(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
+        Err(_) => default,
+    }
 }
