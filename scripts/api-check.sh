@@ -48,7 +48,7 @@ done
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
   --phases examples,coverage,fuzzing \
   --max-examples 15 \
-  --max-time 90 \
+  --max-time 60 \
   --workers 2 \
   --seed 1 \
   --no-color \

@@ -782,6 +782,18 @@ async fn admins_create_change_and_rotate_endpoints_and_sources() {
         )
         .await;
         assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "invalid", l);
+        for smuggled in [
+            json!({"headers": {"X-A": "v\nX-B: w"}}),
+            json!({"events": ["invoice.paid,charge.*"]}),
+            json!({"retry_schedule": []}),
+        ] {
+            let mut body = input.clone();
+            let extra = smuggled.as_object().unwrap().clone();
+            body.as_object_mut().unwrap().extend(extra);
+            let reply = call(&app, Method::POST, "/api/v1/endpoints", admin, Some(body)).await;
+            let ctx = format!("{l}: {smuggled}");
+            assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "invalid", &ctx);
+        }
         let no_json = post(
             &app,
             "/api/v1/endpoints",

@@ -21,13 +21,24 @@ pub struct BulkReplayInput {
     /// One endpoint's deliveries; absent for every endpoint.
     #[serde(default)]
     pub endpoint_id: Option<i64>,
-    /// `failed` or `retrying`.
-    pub status: String,
+    pub status: BulkStatus,
+}
+
+/// The deliveries a bulk replay may take.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkStatus {
+    Failed,
+    Retrying,
 }
 
 impl BulkReplayInput {
     fn filter(&self) -> Result<ReplayFilter, ApiError> {
-        bulk_filter(self.endpoint_id, &self.status).map_err(|message| {
+        let status = match self.status {
+            BulkStatus::Failed => "failed",
+            BulkStatus::Retrying => "retrying",
+        };
+        bulk_filter(self.endpoint_id, status).map_err(|message| {
             ApiError::Invalid(vec![hookyard_core::model::FieldError {
                 field: "status".into(),
                 message,

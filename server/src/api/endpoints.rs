@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use hookyard_core::delivery::settings::{checked_endpoint, EndpointDraft, KEEP_VALUE};
 use hookyard_core::ingest::scheme::{generate_secret, Scheme};
+use hookyard_core::model::FieldError;
 use hookyard_core::store::{EndpointRecord, StoreError};
 use hookyard_core::time::now_ms;
 use serde::{Deserialize, Serialize};
@@ -68,12 +69,15 @@ impl From<EndpointRecord> for Endpoint {
 #[serde(deny_unknown_fields)]
 pub struct EndpointInput {
     /// 1 to 100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// An http:// or https:// URL.
+    #[schema(pattern = "^https?://[^/?#\\s]+")]
     pub url: String,
     #[serde(default)]
     pub description: String,
     /// Event types to receive: exact names or patterns ending in `*` (`["*"]` for all).
+    #[schema(min_items = 1)]
     pub events: Vec<String>,
     /// Only events from this source (its slug); null or absent for every source.
     #[serde(default)]
@@ -95,15 +99,40 @@ pub struct EndpointInput {
 }
 
 impl EndpointInput {
-    /// The same settings as the dashboard's form types them (checked by the same rules).
-    /// `current` supplies the headers when the input leaves them out.
-    fn draft(&self, current: Option<&EndpointRecord>) -> EndpointDraft {
+    /// The same settings as the dashboard's form types them, to be checked by the same rules
+    /// (`current` supplies the headers when the input leaves them out); or what cannot be
+    /// written as form text at all.
+    fn draft(&self, current: Option<&EndpointRecord>) -> Result<EndpointDraft, ApiError> {
+        let mut errors = Vec::new();
+        let mut fail = |field: &str, message: &str| {
+            errors.push(FieldError {
+                field: field.into(),
+                message: message.into(),
+            })
+        };
+        // The form separates entries with these; inside one entry they would make two.
+        if self.events.iter().any(|e| e.contains([',', '\n', '\r'])) {
+            fail(
+                "events",
+                "One event type or pattern per entry, without commas or line breaks.",
+            );
+        }
         let headers = match (&self.headers, current) {
-            (Some(map), _) => map
-                .iter()
-                .map(|(k, v)| format!("{k}: {v}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            (Some(map), _) => {
+                if map
+                    .iter()
+                    .any(|(k, v)| k.contains([':', '\n', '\r']) || v.contains(['\n', '\r']))
+                {
+                    fail(
+                        "headers",
+                        "Header names and values cannot contain line breaks (nor names a colon).",
+                    );
+                }
+                map.iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }
             (None, Some(r)) => r
                 .endpoint
                 .headers
@@ -113,7 +142,25 @@ impl EndpointInput {
                 .join("\n"),
             (None, None) => String::new(),
         };
-        EndpointDraft {
+        let retry_schedule = match &self.retry_schedule {
+            None => String::new(),
+            Some(delays) if delays.is_empty() => {
+                fail(
+                    "retry_schedule",
+                    "Give at least one delay, or null for the default schedule.",
+                );
+                String::new()
+            }
+            Some(delays) => delays
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::Invalid(errors));
+        }
+        Ok(EndpointDraft {
             name: self.name.clone(),
             url: self.url.clone(),
             description: self.description.clone(),
@@ -121,19 +168,8 @@ impl EndpointInput {
             headers,
             timeout_secs: self.timeout_secs.unwrap_or(15).to_string(),
             max_in_flight: self.max_in_flight.unwrap_or(10).to_string(),
-            retry_schedule: self
-                .retry_schedule
-                .as_ref()
-                .map(|s| {
-                    if s.is_empty() {
-                        // An empty list is not the default schedule: refuse it as the form would.
-                        "none".to_string()
-                    } else {
-                        s.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
-                    }
-                })
-                .unwrap_or_default(),
-        }
+            retry_schedule,
+        })
     }
 }
 
@@ -193,7 +229,7 @@ pub async fn create(
     Body(input): Body<EndpointInput>,
 ) -> Result<(StatusCode, Json<CreatedEndpoint>), ApiError> {
     let source = input.source.clone().unwrap_or_default();
-    let mut new = checked_endpoint(&*state.store, &input.draft(None), &source, &[])
+    let mut new = checked_endpoint(&*state.store, &input.draft(None)?, &source, &[])
         .await?
         .map_err(ApiError::Invalid)?;
     new.secret = generate_secret(Scheme::Standard);
@@ -239,7 +275,7 @@ pub async fn update(
 ) -> Result<Json<Endpoint>, ApiError> {
     let current = record(&state, id).await?;
     let source = input.source.clone().unwrap_or_default();
-    let draft = input.draft(Some(&current));
+    let draft = input.draft(Some(&current))?;
     let new = checked_endpoint(&*state.store, &draft, &source, &current.endpoint.headers)
         .await?
         .map_err(ApiError::Invalid)?;

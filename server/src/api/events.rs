@@ -75,6 +75,7 @@ pub struct EventQuery {
     #[param(format = DateTime)]
     pub to: Option<String>,
     /// The `next` cursor of the previous page.
+    #[param(pattern = r"^[0-9]+_[0-9]+$")]
     pub cursor: Option<String>,
     /// Events per page, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
@@ -183,7 +184,7 @@ impl From<EventDetail> for EventDetails {
     }
 }
 
-/// The filter `query` describes, and the payload-search window it was narrowed to.
+/// The store's filter for `query`; payload search only for roles that may read payloads.
 fn filter_for(query: EventQuery, caller: &Caller) -> Result<EventFilter, ApiError> {
     let nonempty = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     let time = |name: &str, v: Option<String>| -> Result<Option<i64>, ApiError> {

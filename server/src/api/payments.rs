@@ -53,6 +53,7 @@ pub struct PaymentQuery {
     #[param(format = DateTime)]
     pub to: Option<String>,
     /// The `next` cursor of the previous page.
+    #[param(pattern = r"^[0-9]+_[0-9]+$")]
     pub cursor: Option<String>,
     /// Payments per page, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]

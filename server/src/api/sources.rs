@@ -58,20 +58,24 @@ impl From<SourceSummary> for Source {
 #[serde(deny_unknown_fields)]
 pub struct NewSourceInput {
     /// 1 to 64 lower-case letters, digits, `-` or `_`.
+    #[schema(pattern = "^[a-z0-9_-]{1,64}$")]
     pub slug: String,
     /// Defaults to the slug.
     #[serde(default)]
     pub name: String,
     /// `stripe`, `standard`, `github`, `shopify` or `hmac`.
+    #[schema(pattern = "^(stripe|standard|github|shopify|hmac)$")]
     pub scheme: String,
     /// The provider's signing secret; absent or empty: one is generated.
     #[serde(default)]
     pub secret: String,
     /// 1 to 86400 (default 300).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 86400)]
     pub tolerance_secs: Option<i64>,
     /// 1 to 25600 (default 2048).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 25600)]
     pub max_body_kib: Option<i64>,
     /// For `hmac`: the header carrying the signature.
     #[serde(default)]
@@ -94,10 +98,13 @@ pub struct CreatedSource {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceChangeInput {
+    #[schema(max_length = 100)]
     pub name: Option<String>,
     /// 1 to 86400.
+    #[schema(minimum = 1, maximum = 86400)]
     pub tolerance_secs: Option<i64>,
     /// 1 to 25600.
+    #[schema(minimum = 1, maximum = 25600)]
     pub max_body_kib: Option<i64>,
 }
 
@@ -110,6 +117,7 @@ pub struct RotateInput {
     #[serde(default)]
     pub secret: String,
     /// Hours the previous secret keeps working, 0 to 720 (default 24).
+    #[schema(minimum = 0, maximum = 720)]
     pub overlap_hours: Option<i64>,
 }
 
