@@ -237,20 +237,14 @@ pub async fn create(
     let id = state.store.create_endpoint(&new, now).await?;
     state.ingestor.forget_endpoints();
     let detail = serde_json::json!({ "name": new.name, "url": new.url, "events": new.patterns });
-    if let Err(err) = state
-        .store
-        .access()
-        .audit(
-            &me.actor(),
-            "endpoint.created",
-            &format!("endpoint:{id}"),
-            &detail,
-            now,
-        )
-        .await
-    {
-        tracing::error!(error = %err, "cannot write the audit log");
-    }
+    super::audit(
+        &state,
+        &me,
+        "endpoint.created",
+        &format!("endpoint:{id}"),
+        detail,
+    )
+    .await;
     Ok((
         StatusCode::CREATED,
         Json(CreatedEndpoint {

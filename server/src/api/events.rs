@@ -8,21 +8,16 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hookyard_core::access::Permission;
 use hookyard_core::delivery::replay::{self, ReplayError};
-use hookyard_core::model::{format_cursor, parse_cursor, EventDetail, EventFilter, EventRow};
+use hookyard_core::model::{format_cursor, EventDetail, EventFilter, EventRow};
 use hookyard_core::store::page_of_events;
-use hookyard_core::time::{now_ms, parse_rfc3339};
+use hookyard_core::time::now_ms;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::deliveries::{Delivery, DeliveryStatus};
 use super::error::{ApiError, Caller, Errors, OptionalJson, Path, Query};
-use super::{at, at_opt, headers, Header, Timestamp};
+use super::{at, at_opt, cursor_param, headers, page_limit, text, time_param, Header, Timestamp};
 use crate::router::AppState;
-
-/// Events per page unless `limit` says otherwise.
-pub const DEFAULT_LIMIT: i64 = 50;
-/// The most events one page holds.
-pub const MAX_LIMIT: i64 = 500;
 
 /// The Events page's time ranges.
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
@@ -186,28 +181,11 @@ impl From<EventDetail> for EventDetails {
 
 /// The store's filter for `query`; payload search only for roles that may read payloads.
 fn filter_for(query: EventQuery, caller: &Caller) -> Result<EventFilter, ApiError> {
-    let nonempty = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    let time = |name: &str, v: Option<String>| -> Result<Option<i64>, ApiError> {
-        nonempty(v)
-            .map(|text| {
-                parse_rfc3339(&text).ok_or_else(|| {
-                    ApiError::BadRequest(format!(
-                        "{name} {text:?} is not an RFC 3339 time like 2026-01-31T12:00:00Z."
-                    ))
-                })
-            })
-            .transpose()
-    };
     let window = query.range.and_then(|r| EventFilter::range_ms(r.as_str()));
-    let from = time("from", query.from)?;
-    let to = time("to", query.to)?;
-    let before = match nonempty(query.cursor) {
-        Some(c) => Some(parse_cursor(&c).ok_or_else(|| {
-            ApiError::BadRequest(format!("cursor {c:?} is not a cursor this API gave."))
-        })?),
-        None => None,
-    };
-    let search = nonempty(query.q);
+    let from = time_param("from", query.from)?;
+    let to = time_param("to", query.to)?;
+    let before = cursor_param(query.cursor)?;
+    let search = text(query.q);
     if search.is_some() && !caller.0.can(Permission::ReadPayloads) {
         return Err(ApiError::Forbidden(format!(
             "Searching payloads needs the developer role; you are {}.",
@@ -216,10 +194,10 @@ fn filter_for(query: EventQuery, caller: &Caller) -> Result<EventFilter, ApiErro
     }
     let window_from = window.map(|w| now_ms() - w);
     Ok(EventFilter {
-        source: nonempty(query.source),
-        event_type: nonempty(query.event_type),
+        source: text(query.source),
+        event_type: text(query.event_type),
         delivery_status: query.status.map(|s| s.as_str().to_string()),
-        provider_id: nonempty(query.id),
+        provider_id: text(query.id),
         search,
         // Both a range and `from`: the later start.
         from: match (window_from, from) {
@@ -241,12 +219,7 @@ pub async fn list(
     caller: Caller,
     Query(query): Query<EventQuery>,
 ) -> Result<Json<EventPage>, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be from 1 to {MAX_LIMIT}."
-        )));
-    }
+    let limit = page_limit(query.limit)?;
     let mut filter = filter_for(query, &caller)?;
     let search_window = filter
         .limit_search(now_ms())

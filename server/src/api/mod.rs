@@ -170,3 +170,77 @@ pub fn headers(pairs: Vec<(String, String)>) -> Vec<Header> {
         .map(|(name, value)| Header { name, value })
         .collect()
 }
+
+/// Rows per page of a list unless `limit` says otherwise.
+pub const DEFAULT_LIMIT: i64 = 50;
+/// The most rows one page holds.
+pub const MAX_LIMIT: i64 = 500;
+
+/// A page size from `limit`: 1 to [`MAX_LIMIT`], [`DEFAULT_LIMIT`] when absent.
+pub fn page_limit(limit: Option<i64>) -> Result<i64, error::ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(error::ApiError::BadRequest(format!(
+            "limit must be from 1 to {MAX_LIMIT}."
+        )));
+    }
+    Ok(limit)
+}
+
+/// A text parameter, trimmed; empty counts as absent.
+pub fn text(value: Option<String>) -> Option<String> {
+    value
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// A text parameter read by `parse`, or a 400 naming it and saying what it should be.
+pub fn parsed<T>(
+    name: &str,
+    value: Option<String>,
+    parse: impl Fn(&str) -> Option<T>,
+    want: &str,
+) -> Result<Option<T>, error::ApiError> {
+    text(value)
+        .map(|t| {
+            parse(&t)
+                .ok_or_else(|| error::ApiError::BadRequest(format!("{name} {t:?} is not {want}.")))
+        })
+        .transpose()
+}
+
+/// An RFC 3339 time parameter (`from`, `to`) in milliseconds.
+pub fn time_param(name: &str, value: Option<String>) -> Result<Option<i64>, error::ApiError> {
+    parsed(
+        name,
+        value,
+        hookyard_core::time::parse_rfc3339,
+        "an RFC 3339 time like 2026-01-31T12:00:00Z",
+    )
+}
+
+/// A cursor parameter, as `next` gave it.
+pub fn cursor_param(value: Option<String>) -> Result<Option<(i64, i64)>, error::ApiError> {
+    parsed(
+        "cursor",
+        value,
+        hookyard_core::model::parse_cursor,
+        "a cursor this API gave",
+    )
+}
+
+/// Appends a change made through the API to the audit log (after it is made; a failure to
+/// record is logged, the change stands).
+pub async fn audit(
+    state: &AppState,
+    me: &hookyard_core::access::Me,
+    action: &str,
+    target: &str,
+    detail: serde_json::Value,
+) {
+    let now = hookyard_core::time::now_ms();
+    let log = state.store.access();
+    if let Err(err) = log.audit(&me.actor(), action, target, &detail, now).await {
+        tracing::error!(error = %err, action, target, "cannot write the audit log");
+    }
+}

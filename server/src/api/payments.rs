@@ -4,18 +4,16 @@
 
 use axum::extract::State;
 use axum::Json;
-use hookyard_core::model::{format_cursor, parse_cursor};
+use hookyard_core::model::format_cursor;
 use hookyard_core::payments::{
     AmountBound, PaymentDetail, PaymentFilter, PaymentRow, PaymentStatus,
 };
 use hookyard_core::store::page_of_payments;
-use hookyard_core::time::parse_rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, Errors, Path, Query};
-use super::events::{DEFAULT_LIMIT, MAX_LIMIT};
-use super::{at, Timestamp};
+use super::{at, cursor_param, page_limit, parsed, text, time_param, Timestamp};
 use crate::router::AppState;
 
 /// Live or test mode.
@@ -170,37 +168,25 @@ pub struct PaymentPage {
 }
 
 fn filter_for(query: PaymentQuery) -> Result<PaymentFilter, ApiError> {
-    let nonempty = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    let bad = |name: &str, text: &str, want: &str| {
-        ApiError::BadRequest(format!("{name} {text:?} is not {want}."))
-    };
-    let time = |name: &str, v: Option<String>| {
-        nonempty(v)
-            .map(|t| parse_rfc3339(&t).ok_or_else(|| bad(name, &t, "an RFC 3339 time")))
-            .transpose()
-    };
-    let amount = |name: &str, v: Option<String>| {
-        nonempty(v)
-            .map(|t| AmountBound::parse(&t).ok_or_else(|| bad(name, &t, "an amount like 19.99")))
-            .transpose()
-    };
-    let status = nonempty(query.status)
-        .map(|s| PaymentStatus::parse(&s).ok_or_else(|| bad("status", &s, "a payment status")))
-        .transpose()?;
-    let before = nonempty(query.cursor)
-        .map(|c| parse_cursor(&c).ok_or_else(|| bad("cursor", &c, "a cursor this API gave")))
-        .transpose()?;
+    let amount =
+        |name: &str, v: Option<String>| parsed(name, v, AmountBound::parse, "an amount like 19.99");
+    let status = parsed(
+        "status",
+        query.status,
+        PaymentStatus::parse,
+        "a payment status",
+    )?;
     Ok(PaymentFilter {
         livemode: Some(!matches!(query.mode, Some(Mode::Test))),
         status,
-        currency: nonempty(query.currency).map(|c| c.to_ascii_lowercase()),
-        customer: nonempty(query.customer),
+        currency: text(query.currency).map(|c| c.to_ascii_lowercase()),
+        customer: text(query.customer),
         min_amount: amount("min", query.min)?,
         max_amount: amount("max", query.max)?,
-        search: nonempty(query.q),
-        from: time("from", query.from)?,
-        to: time("to", query.to)?,
-        before,
+        search: text(query.q),
+        from: time_param("from", query.from)?,
+        to: time_param("to", query.to)?,
+        before: cursor_param(query.cursor)?,
     })
 }
 
@@ -213,12 +199,7 @@ pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<PaymentQuery>,
 ) -> Result<Json<PaymentPage>, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be from 1 to {MAX_LIMIT}."
-        )));
-    }
+    let limit = page_limit(query.limit)?;
     let filter = filter_for(query)?;
     let (rows, next) = page_of_payments(&*state.store, &filter, limit).await?;
     Ok(Json(PaymentPage {

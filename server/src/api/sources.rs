@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 use super::error::{ApiError, Caller, Errors, Json as Body, OptionalJson, Path};
 use super::{at, Timestamp};
 use crate::router::AppState;
+use hookyard_core::access::Me;
 
 /// Where events come from.
 #[derive(Debug, Serialize, ToSchema)]
@@ -140,16 +141,9 @@ async fn summary(state: &AppState, slug: &str) -> Result<Source, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("Source {slug:?} does not exist.")))
 }
 
-async fn audit(state: &AppState, actor: &str, action: &str, slug: &str, detail: serde_json::Value) {
-    let target = format!("source:{slug}");
-    if let Err(err) = state
-        .store
-        .access()
-        .audit(actor, action, &target, &detail, now_ms())
-        .await
-    {
-        tracing::error!(error = %err, action, "cannot write the audit log");
-    }
+/// Appends a change of source `slug` to the audit log.
+async fn audit(state: &AppState, me: &Me, action: &str, slug: &str, detail: serde_json::Value) {
+    super::audit(state, me, action, &format!("source:{slug}"), detail).await;
 }
 
 /// Every source, by slug.
@@ -209,7 +203,7 @@ pub async fn create(
     }
     state.ingestor.forget_source(&new.slug);
     let detail = serde_json::json!({ "scheme": new.scheme.as_str() });
-    audit(&state, &me.actor(), "source.created", &new.slug, detail).await;
+    audit(&state, &me, "source.created", &new.slug, detail).await;
     Ok((
         StatusCode::CREATED,
         Json(CreatedSource {
@@ -249,7 +243,7 @@ pub async fn update(
     state.store.update_source(&slug, &change, now_ms()).await?;
     state.ingestor.forget_source(&slug);
     let detail = serde_json::json!({ "tolerance_secs": change.tolerance_secs, "max_body_bytes": change.max_body_bytes });
-    audit(&state, &me.actor(), "source.updated", &slug, detail).await;
+    audit(&state, &me, "source.updated", &slug, detail).await;
     Ok(Json(summary(&state, &slug).await?))
 }
 
@@ -267,14 +261,7 @@ pub async fn delete(
     summary(&state, &slug).await?;
     state.store.delete_source(&slug).await?;
     state.ingestor.forget_source(&slug);
-    audit(
-        &state,
-        &me.actor(),
-        "source.deleted",
-        &slug,
-        serde_json::json!({}),
-    )
-    .await;
+    audit(&state, &me, "source.deleted", &slug, serde_json::json!({})).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -307,7 +294,7 @@ pub async fn rotate(
         .await?;
     state.ingestor.forget_source(&slug);
     let detail = serde_json::json!({ "previous_valid_until": until });
-    audit(&state, &me.actor(), "source.secret_rotated", &slug, detail).await;
+    audit(&state, &me, "source.secret_rotated", &slug, detail).await;
     Ok(Json(RotatedSourceSecret {
         secret,
         previous_valid_until: at(until),
