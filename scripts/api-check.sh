@@ -52,5 +52,6 @@ done
   --workers 2 \
   --seed 1 \
   --no-color \
+  --generation-database none \
   --report-dir "$work/report" \
   || { echo "--- server log ---"; tail -n 40 "$work/server.log"; exit 1; }
