@@ -35,6 +35,7 @@ $want_test || exit 0
 apt_missing=()
 command -v chromium >/dev/null || apt_missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_missing+=(postgresql)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_missing+=(python3-venv)
 if ((${#apt_missing[@]})); then
   say "installing Debian packages: ${apt_missing[*]}"
   sudo_cmd=()
@@ -48,4 +49,12 @@ if [[ ! -d end2end/node_modules/@playwright/test ]] \
   || [[ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]]; then
   say "installing npm packages for the browser tests and independent client checks"
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# schemathesis (PyPI) checks the JSON API against its OpenAPI document (scripts/api-check.sh).
+SCHEMATHESIS_VERSION=4.32.5
+if [[ "$(end2end/.venv/bin/st --version 2>/dev/null || true)" != *"$SCHEMATHESIS_VERSION" ]]; then
+  say "installing schemathesis $SCHEMATHESIS_VERSION into end2end/.venv"
+  python3 -m venv end2end/.venv
+  end2end/.venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi

@@ -43,6 +43,9 @@ step "unit and integration tests (SQLite and PostgreSQL)"
 cargo test -p hookyard-core -p hookyard
 cargo test -p hookyard-app --features ssr
 
+step "JSON API against its OpenAPI document (schemathesis)"
+scripts/api-check.sh target/debug/hookyard
+
 step "browser tests (Playwright, Debian Chromium)"
 (cd end2end && npx playwright test)
 

@@ -162,19 +162,12 @@ pub fn event_filter(
     now: i64,
 ) -> (hookyard_core::model::EventFilter, Option<String>) {
     use hookyard_core::model::EventFilter;
-    use hookyard_core::time::{DAY_MS, HOUR_MS};
     let nonempty = |v: &Option<String>| {
         v.as_ref()
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
     };
-    let window = match query.range.as_deref() {
-        Some("1h") => Some(HOUR_MS),
-        Some("24h") => Some(DAY_MS),
-        Some("7d") => Some(7 * DAY_MS),
-        Some("30d") => Some(30 * DAY_MS),
-        _ => None,
-    };
+    let window = query.range.as_deref().and_then(EventFilter::range_ms);
     let mut filter = EventFilter {
         source: nonempty(&query.source),
         event_type: nonempty(&query.event_type),
@@ -183,16 +176,14 @@ pub fn event_filter(
         search: nonempty(&query.q),
         from: window.map(|w| now - w),
         to: None,
-        before: query.before.as_deref().and_then(|b| {
-            let (at, id) = b.split_once('_')?;
-            Some((at.parse().ok()?, id.parse().ok()?))
-        }),
+        before: query
+            .before
+            .as_deref()
+            .and_then(hookyard_core::model::parse_cursor),
     };
-    let mut search_window = None;
-    if filter.search.is_some() && filter.from.is_none() {
-        filter.from = Some(now - DAY_MS);
-        search_window = Some("the last 24 hours".to_string());
-    }
+    let search_window = filter
+        .limit_search(now)
+        .then(|| "the last 24 hours".to_string());
     (filter, search_window)
 }
 
@@ -208,16 +199,9 @@ pub async fn list_events(query: EventQuery) -> Result<EventPage, ServerFnError> 
             "Searching payloads",
         )?;
     }
-    let mut rows = store()
-        .list_events(&filter, EVENTS_PER_PAGE + 1)
+    let (rows, next) = hookyard_core::store::page_of_events(&*store(), &filter, EVENTS_PER_PAGE)
         .await
         .map_err(unavailable("listing events"))?;
-    let next = if rows.len() as i64 > EVENTS_PER_PAGE {
-        rows.truncate(EVENTS_PER_PAGE as usize);
-        rows.last().map(|r| (r.received_at, r.id))
-    } else {
-        None
-    };
     Ok(EventPage {
         rows,
         next,
@@ -246,6 +230,7 @@ pub async fn replay_event(
     // An endpoint id, or empty for every subscriber (a form's select sends "" for that).
     #[server(default)] endpoint: String,
 ) -> Result<String, ServerFnError> {
+    use hookyard_core::delivery::replay::{self, ReplayError};
     let endpoint_id = match endpoint.trim() {
         "" => None,
         id => Some(
@@ -253,54 +238,23 @@ pub async fn replay_event(
                 .map_err(|_| ServerFnError::new(format!("{id:?} is not an endpoint id.")))?,
         ),
     };
-    let store = store();
     let now = hookyard_core::time::now_ms();
-    let event = store
-        .event_detail(event_id)
+    let done = replay::replay_event(&*store(), event_id, endpoint_id, &actor(), now)
         .await
-        .map_err(unavailable("replaying"))?
-        .ok_or_else(|| ServerFnError::new(format!("Event {event_id} does not exist.")))?;
-    let source = store
-        .source_by_slug(&event.row.source)
-        .await
-        .map_err(unavailable("replaying"))?
-        .ok_or_else(|| ServerFnError::new("The event's source no longer exists."))?;
-    let endpoints = store.endpoints().await.map_err(unavailable("replaying"))?;
-    if let Some(chosen) = endpoint_id {
-        let endpoint = endpoints
-            .iter()
-            .find(|r| r.endpoint.id == chosen)
-            .ok_or_else(|| ServerFnError::new(format!("Endpoint {chosen} does not exist.")))?;
-        if endpoint.endpoint.state == "disabled" {
-            return Err(ServerFnError::new(format!(
-                "“{}” is disabled; enable it first, then replay.",
-                endpoint.endpoint.name
-            )));
-        }
-        store
-            .replay_event(event_id, &[chosen], &actor(), now)
-            .await
-            .map_err(unavailable("replaying"))?;
-        return Ok(format!(
-            "Replayed to “{}”: a new delivery is queued.",
-            endpoint.endpoint.name
-        ));
+        .map_err(|err| match err {
+            ReplayError::Store(err) => unavailable("replaying")(err),
+            other => ServerFnError::new(other.to_string()),
+        })?;
+    if let Some(name) = done.endpoint_name {
+        return Ok(format!("Replayed to “{name}”: a new delivery is queued."));
     }
-    let targets: Vec<i64> = hookyard_core::delivery::subscribers(
-        endpoints.iter().map(|r| &r.endpoint),
-        source.id,
-        &event.row.event_type,
-    );
-    if targets.is_empty() {
+    let n = done.endpoint_ids.len();
+    if n == 0 {
         return Ok(
             "No enabled or paused endpoint subscribes to this event type; nothing was replayed."
                 .into(),
         );
     }
-    let n = store
-        .replay_event(event_id, &targets, &actor(), now)
-        .await
-        .map_err(unavailable("replaying"))?;
     Ok(format!(
         "Replayed to {n} endpoint{}: new deliveries are queued.",
         if n == 1 { "" } else { "s" }
@@ -563,14 +517,5 @@ fn replay_filter(
     endpoint_id: Option<i64>,
     status: &str,
 ) -> Result<hookyard_core::model::ReplayFilter, ServerFnError> {
-    if !matches!(status, "failed" | "retrying") {
-        return Err(ServerFnError::new(
-            "Bulk replay takes failed or retrying deliveries.",
-        ));
-    }
-    Ok(hookyard_core::model::ReplayFilter {
-        endpoint_id,
-        status: Some(status.to_string()),
-        ..Default::default()
-    })
+    hookyard_core::delivery::replay::bulk_filter(endpoint_id, status).map_err(ServerFnError::new)
 }

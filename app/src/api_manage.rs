@@ -146,9 +146,8 @@ pub async fn save_endpoint(
     max_in_flight: String,
     retry_schedule: String,
 ) -> Result<Saved, ServerFnError> {
-    use hookyard_core::delivery::settings::{validate, EndpointDraft};
+    use hookyard_core::delivery::settings::{checked_endpoint, EndpointDraft};
     use hookyard_core::ingest::scheme::{generate_secret, Scheme};
-    use hookyard_core::store::NewEndpoint;
     let store = store();
     let now = hookyard_core::time::now_ms();
     let failed = unavailable("saving the endpoint");
@@ -170,40 +169,17 @@ pub async fn save_endpoint(
         .as_ref()
         .map(|r| r.endpoint.headers.clone())
         .unwrap_or_default();
-    let mut errors = Vec::new();
-    let settings = validate(&draft, &current_headers)
-        .map_err(|e| errors = e)
-        .ok();
-    let source_id = match source.trim() {
-        "" => None,
-        slug => match store.source_by_slug(slug).await.map_err(failed)? {
-            Some(s) => Some(s.id),
-            None => {
-                errors.push(FieldError {
-                    field: "source".into(),
-                    message: format!("There is no source {slug:?}."),
-                });
-                None
-            }
-        },
-    };
-    let Some(s) = settings.filter(|_| errors.is_empty()) else {
-        return Ok(Saved {
-            errors,
-            ..Default::default()
-        });
-    };
-    let mut new = NewEndpoint {
-        name: s.name,
-        url: s.url,
-        description: s.description,
-        patterns: s.patterns,
-        source_id,
-        secret: String::new(),
-        headers: s.headers,
-        timeout_ms: s.timeout_ms,
-        max_in_flight: s.max_in_flight,
-        retry_schedule: s.retry_schedule,
+    let mut new = match checked_endpoint(&*store, &draft, &source, &current_headers)
+        .await
+        .map_err(failed)?
+    {
+        Ok(new) => new,
+        Err(errors) => {
+            return Ok(Saved {
+                errors,
+                ..Default::default()
+            })
+        }
     };
     match current {
         Some(current) => {
@@ -294,49 +270,6 @@ pub async fn send_test_event(id: i64) -> Result<TestResult, ServerFnError> {
     })
 }
 
-/// Checks a source's name and limits; `max_body_kib` is in KiB as the form shows it.
-#[cfg(feature = "ssr")]
-fn source_limits(
-    name: &str,
-    tolerance_secs: &str,
-    max_body_kib: &str,
-    errors: &mut Vec<FieldError>,
-) -> (String, i64, i64) {
-    use hookyard_core::ingest::receive::MAX_BODY_LIMIT;
-    let mut fail = |field: &str, message: String| {
-        errors.push(FieldError {
-            field: field.into(),
-            message,
-        })
-    };
-    let name = name.trim().to_string();
-    if name.chars().count() > 100 {
-        fail("name", "At most 100 characters.".into());
-    }
-    let tolerance = match tolerance_secs.trim().parse::<i64>() {
-        Ok(t) if (1..=86_400).contains(&t) => t,
-        _ => {
-            fail(
-                "tolerance_secs",
-                "A whole number of seconds from 1 to 86400.".into(),
-            );
-            0
-        }
-    };
-    let max_kib = MAX_BODY_LIMIT / 1024;
-    let max_body = match max_body_kib.trim().parse::<i64>() {
-        Ok(k) if (1..=max_kib).contains(&k) => k * 1024,
-        _ => {
-            fail(
-                "max_body_kib",
-                format!("A whole number of KiB from 1 to {max_kib} (25 MiB)."),
-            );
-            0
-        }
-    };
-    (name, tolerance, max_body)
-}
-
 /// Creates a source. An empty secret generates one in the scheme's format.
 #[server(endpoint = "create_source")]
 pub async fn create_source(
@@ -349,77 +282,29 @@ pub async fn create_source(
     hmac_header: String,
     hmac_encoding: String,
 ) -> Result<Saved, ServerFnError> {
-    use hookyard_core::ingest::receive::valid_slug;
-    use hookyard_core::ingest::scheme::{
-        generate_secret, secret_format_warning, Encoding, Scheme, SchemeConfig,
-    };
-    use hookyard_core::store::{NewSource, StoreError};
-    let mut errors = Vec::new();
-    let slug = slug.trim().to_string();
-    if slug == "new" {
-        errors.push(FieldError {
-            field: "slug".into(),
-            message: "“new” is reserved (it is the address of this form); choose another.".into(),
-        });
-    } else if !valid_slug(&slug) {
-        errors.push(FieldError {
-            field: "slug".into(),
-            message:
-                "1 to 64 lower-case letters, digits, - or _; it becomes the URL /hooks/<slug>."
-                    .into(),
-        });
-    }
-    let parsed: Result<Scheme, String> = scheme.parse();
-    if parsed.is_err() {
-        errors.push(FieldError {
-            field: "scheme".into(),
-            message: "Choose how the sender signs its requests.".into(),
-        });
-    }
-    let (name, tolerance_secs, max_body_bytes) =
-        source_limits(&name, &tolerance_secs, &max_body_kib, &mut errors);
-    let mut config = SchemeConfig::default();
-    if parsed == Ok(Scheme::Hmac) {
-        let header = hmac_header.trim().to_ascii_lowercase();
-        if header.is_empty() || header.contains(char::is_whitespace) {
-            errors.push(FieldError {
-                field: "hmac_header".into(),
-                message: "Name the header that carries the signature, e.g. X-Signature.".into(),
-            });
-        }
-        config.header = header;
-        config.encoding = if hmac_encoding == "base64" {
-            Encoding::Base64
-        } else {
-            Encoding::Hex
-        };
-    }
-    let Ok(scheme) = parsed else {
-        return Ok(Saved {
-            errors,
-            ..Default::default()
-        });
-    };
-    if !errors.is_empty() {
-        return Ok(Saved {
-            errors,
-            ..Default::default()
-        });
-    }
-    let secret = match secret.trim() {
-        "" => generate_secret(scheme),
-        s => s.to_string(),
-    };
-    let warning = secret_format_warning(scheme, &secret);
-    let new = NewSource {
-        name: if name.is_empty() { slug.clone() } else { name },
-        slug: slug.clone(),
+    use hookyard_core::ingest::source_settings::{check_new, SourceDraft};
+    use hookyard_core::store::StoreError;
+    let draft = SourceDraft {
+        slug,
+        name,
         scheme,
-        config,
-        secret: secret.clone(),
+        secret,
         tolerance_secs,
-        max_body_bytes,
+        max_body_kib,
+        hmac_header,
+        hmac_encoding,
     };
+    let checked = match check_new(&draft) {
+        Ok(checked) => checked,
+        Err(errors) => {
+            return Ok(Saved {
+                errors,
+                ..Default::default()
+            })
+        }
+    };
+    let new = checked.source;
+    let slug = new.slug.clone();
     match store()
         .create_source(&new, hookyard_core::time::now_ms())
         .await
@@ -430,7 +315,7 @@ pub async fn create_source(
             audit("source.created", &format!("source:{slug}"), detail).await;
             Ok(Saved {
                 id: Some(id),
-                message: match warning {
+                message: match checked.warning {
                     Some(w) => format!("Created source “{slug}”. Check the secret: {w}."),
                     None => {
                         format!(
@@ -438,7 +323,7 @@ pub async fn create_source(
                         )
                     }
                 },
-                secret: Some(secret),
+                secret: Some(new.secret),
                 errors: Vec::new(),
             })
         }
@@ -461,20 +346,19 @@ pub async fn update_source(
     tolerance_secs: String,
     max_body_kib: String,
 ) -> Result<Saved, ServerFnError> {
-    use hookyard_core::store::{SourceChange, StoreError};
-    let mut errors = Vec::new();
-    let (name, tolerance_secs, max_body_bytes) =
-        source_limits(&name, &tolerance_secs, &max_body_kib, &mut errors);
-    if !errors.is_empty() {
-        return Ok(Saved {
-            errors,
-            ..Default::default()
-        });
-    }
-    let change = SourceChange {
-        name: (!name.is_empty()).then_some(name),
-        tolerance_secs: Some(tolerance_secs),
-        max_body_bytes: Some(max_body_bytes),
+    use hookyard_core::store::StoreError;
+    let change = match hookyard_core::ingest::source_settings::check_limits(
+        &name,
+        &tolerance_secs,
+        &max_body_kib,
+    ) {
+        Ok(change) => change,
+        Err(errors) => {
+            return Ok(Saved {
+                errors,
+                ..Default::default()
+            })
+        }
     };
     match store()
         .update_source(&slug, &change, hookyard_core::time::now_ms())
@@ -504,7 +388,7 @@ pub async fn rotate_source_secret(
     secret: String,
     overlap_hours: String,
 ) -> Result<Saved, ServerFnError> {
-    use hookyard_core::ingest::scheme::{generate_secret, secret_format_warning};
+    use hookyard_core::ingest::scheme::secret_format_warning;
     use hookyard_core::store::StoreError;
     let store = store();
     let source = store
@@ -512,35 +396,18 @@ pub async fn rotate_source_secret(
         .await
         .map_err(unavailable("rotating the secret"))?
         .ok_or_else(|| ServerFnError::new(format!("Source {slug:?} does not exist.")))?;
-    let overlap = match overlap_hours.trim().parse::<i64>() {
-        Ok(h) if (0..=720).contains(&h) => h,
-        _ => {
+    let (secret, overlap) = match hookyard_core::ingest::source_settings::check_rotation(
+        source.scheme,
+        &secret,
+        &overlap_hours,
+    ) {
+        Ok(checked) => checked,
+        Err(error) => {
             return Ok(Saved {
-                errors: vec![FieldError {
-                    field: "overlap_hours".into(),
-                    message: "A whole number of hours from 0 to 720.".into(),
-                }],
+                errors: vec![error],
                 ..Default::default()
             })
         }
-    };
-    use hookyard_core::ingest::scheme::Scheme;
-    let secret = match secret.trim() {
-        // These providers make the secret; one made here would never match their signatures.
-        "" if matches!(source.scheme, Scheme::Stripe | Scheme::Shopify) => {
-            return Ok(Saved {
-                errors: vec![FieldError {
-                    field: "secret".into(),
-                    message: format!(
-                        "Paste the new secret from the {} dashboard; {} makes it, not Hookyard.",
-                        source.scheme, source.scheme
-                    ),
-                }],
-                ..Default::default()
-            })
-        }
-        "" => generate_secret(source.scheme),
-        s => s.to_string(),
     };
     let now = hookyard_core::time::now_ms();
     let until = now + overlap * hookyard_core::time::HOUR_MS;

@@ -150,10 +150,10 @@ pub fn payment_filter(
         search: nonempty(&query.q),
         from: custom.map(|(from, _)| from),
         to: custom.map(|(_, to)| to),
-        before: query.before.as_deref().and_then(|b| {
-            let (at, id) = b.split_once('_')?;
-            Some((at.parse().ok()?, id.parse().ok()?))
-        }),
+        before: query
+            .before
+            .as_deref()
+            .and_then(hookyard_core::model::parse_cursor),
     };
     (filter, custom, problems)
 }
@@ -214,16 +214,9 @@ pub async fn get_payments(
         daily,
     };
 
-    let mut rows = store
-        .list_payments(&filter, PAYMENTS_PER_PAGE + 1)
+    let (rows, next) = hookyard_core::store::page_of_payments(&*store, &filter, PAYMENTS_PER_PAGE)
         .await
         .map_err(unavailable("listing payments"))?;
-    let next = if rows.len() as i64 > PAYMENTS_PER_PAGE {
-        rows.truncate(PAYMENTS_PER_PAGE as usize);
-        rows.last().map(|r| (r.created_at, r.id))
-    } else {
-        None
-    };
     let queued = store
         .payment_queue_len()
         .await

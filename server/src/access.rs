@@ -157,6 +157,7 @@ pub async fn authorize(
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     let rule = access::rule_for(method.as_str(), &path);
+    let form = Form::of(rule.kind, &path);
     // Signatures authenticate the inbound hooks, and nothing else is needed for them.
     if rule.need == Need::Public && path.starts_with("/hooks/") {
         return next.run(request).await;
@@ -166,7 +167,7 @@ pub async fn authorize(
         if let Err(why) = same_origin(request.headers()) {
             tracing::warn!(%method, %path, why, "cross-site request refused");
             return refuse(
-                rule.kind,
+                form,
                 StatusCode::FORBIDDEN,
                 &format!("Cross-site request refused: {why}."),
             );
@@ -192,16 +193,16 @@ pub async fn authorize(
             }),
             Ok(None) => {
                 return refuse(
-                    rule.kind,
+                    form,
                     StatusCode::UNAUTHORIZED,
                     "That API token is not valid (unknown or revoked).",
                 );
             }
-            Err(err) => return unavailable(rule.kind, err),
+            Err(err) => return unavailable(form, err),
         },
         None => match signed_in(&state, &session).await {
             Ok(me) => me,
-            Err(err) => return unavailable(rule.kind, err),
+            Err(err) => return unavailable(form, err),
         },
     };
     let role = me.as_ref().map(|me| me.role);
@@ -212,7 +213,7 @@ pub async fn authorize(
                 Redirect::to(&format!("/login?next={}", url_escape(next))).into_response()
             }
             (None, _) => refuse(
-                rule.kind,
+                form,
                 StatusCode::UNAUTHORIZED,
                 "Sign in first (or send an API token).",
             ),
@@ -222,7 +223,7 @@ pub async fn authorize(
                     _ => "admin",
                 };
                 refuse(
-                    rule.kind,
+                    form,
                     StatusCode::FORBIDDEN,
                     &format!(
                         "Your role ({}) cannot use this; it needs {needed}.",
@@ -238,7 +239,7 @@ pub async fn authorize(
     let needs_admin = if me.is_none() && rule.kind == Kind::Page {
         match state.store.access().has_admin().await {
             Ok(has) => !has,
-            Err(err) => return unavailable(rule.kind, err),
+            Err(err) => return unavailable(form, err),
         }
     } else {
         false
@@ -333,18 +334,44 @@ fn same_origin(headers: &HeaderMap) -> Result<(), &'static str> {
     }
 }
 
-/// A refusal in the form the caller reads: a page for pages, JSON otherwise.
-fn refuse(kind: Kind, status: StatusCode, message: &str) -> Response {
-    match kind {
-        Kind::Page => (status, Html(message_page(status, message))).into_response(),
-        _ => (status, Json(json!({ "error": message }))).into_response(),
+/// How a refusal is written for the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Form {
+    /// A small HTML page (dashboard pages).
+    Page,
+    /// `{"error": "message"}` (server functions and other routes).
+    Json,
+    /// The JSON API's shape, `{"error": {"code", "message"}}`.
+    Api,
+}
+
+impl Form {
+    fn of(kind: Kind, path: &str) -> Self {
+        match kind {
+            Kind::Page => Form::Page,
+            _ if path == crate::api::PREFIX
+                || path.starts_with(&format!("{}/", crate::api::PREFIX)) =>
+            {
+                Form::Api
+            }
+            _ => Form::Json,
+        }
     }
 }
 
-fn unavailable(kind: Kind, err: hookyard_core::store::StoreError) -> Response {
+/// A refusal in the form the caller reads.
+fn refuse(form: Form, status: StatusCode, message: &str) -> Response {
+    match form {
+        Form::Page => (status, Html(message_page(status, message))).into_response(),
+        Form::Json => (status, Json(json!({ "error": message }))).into_response(),
+        Form::Api => crate::api::error::error_response(status, message),
+    }
+}
+
+fn unavailable(form: Form, err: hookyard_core::store::StoreError) -> Response {
     tracing::error!(error = %err, "access check failed");
     refuse(
-        kind,
+        form,
         StatusCode::SERVICE_UNAVAILABLE,
         "The database is not answering, so your access cannot be checked. Try again shortly.",
     )
@@ -426,7 +453,7 @@ pub async fn login(State(state): State<AppState>, session: Session, request: Req
     let window = i64::try_from(state.access.failure_window.as_millis()).unwrap_or(i64::MAX);
     let failures = match access.login_failures(&email, &ip, now - window).await {
         Ok(f) => f,
-        Err(err) => return unavailable(Kind::Page, err),
+        Err(err) => return unavailable(Form::Page, err),
     };
     let limited_since = if failures.by_email >= state.access.failures_per_account {
         failures.first_by_email
@@ -445,7 +472,7 @@ pub async fn login(State(state): State<AppState>, session: Session, request: Req
     }
     let record = match access.user_by_email(&email).await {
         Ok(r) => r,
-        Err(err) => return unavailable(Kind::Page, err),
+        Err(err) => return unavailable(Form::Page, err),
     };
     let enabled = record.filter(|r| r.user.disabled_at.is_none());
     let ok = password::verify(
@@ -460,7 +487,7 @@ pub async fn login(State(state): State<AppState>, session: Session, request: Req
             "wrong email or password"
         };
         if let Err(err) = access.login_failed(&email, &ip, reason, now).await {
-            return unavailable(Kind::Page, err);
+            return unavailable(Form::Page, err);
         }
         return back("invalid", None);
     };
@@ -474,13 +501,13 @@ pub async fn login(State(state): State<AppState>, session: Session, request: Req
     if let Err(err) = started.await {
         tracing::error!(error = %err, "cannot start a session");
         return refuse(
-            Kind::Page,
+            Form::Page,
             StatusCode::SERVICE_UNAVAILABLE,
             "Signing in is not possible right now; try again shortly.",
         );
     }
     if let Err(err) = access.login_succeeded(&user, &ip, now).await {
-        return unavailable(Kind::Page, err);
+        return unavailable(Form::Page, err);
     }
     Redirect::to(&next).into_response()
 }
@@ -498,18 +525,6 @@ pub async fn logout(State(state): State<AppState>, session: Session, request: Re
         tracing::error!(error = %err, "cannot end a session");
     }
     Redirect::to("/login?signed_out=1").into_response()
-}
-
-/// `GET /api/v1/me`: who the token or session is.
-pub async fn api_me(request: Request) -> Response {
-    match request.extensions().get::<Me>() {
-        Some(me) => Json(me.clone()).into_response(),
-        None => refuse(
-            Kind::Route("GET"),
-            StatusCode::UNAUTHORIZED,
-            "Sign in first.",
-        ),
-    }
 }
 
 /// Only a path on this site; anything else (another host, `//evil`) goes to the overview.

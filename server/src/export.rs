@@ -16,7 +16,7 @@ use hookyard_core::model::EventRow;
 use hookyard_core::money::format_minor;
 use hookyard_core::payments::PaymentRow;
 use hookyard_core::store::SharedStore;
-use hookyard_core::time::{now_ms, rfc3339};
+use hookyard_core::time::{format_rfc3339, now_ms};
 use serde_json::json;
 
 use crate::router::AppState;
@@ -150,7 +150,7 @@ async fn ndjson(store: &SharedStore, rows: &[EventRow]) -> Result<String, std::i
             .unwrap_or(json!([]));
         let line = json!({
             "id": r.id,
-            "received_at": rfc3339(r.received_at),
+            "received_at": format_rfc3339(r.received_at),
             "source": r.source,
             "type": r.event_type,
             "provider_event_id": r.provider_event_id,
@@ -173,7 +173,7 @@ async fn ndjson(store: &SharedStore, rows: &[EventRow]) -> Result<String, std::i
 fn event_csv(r: &EventRow) -> String {
     csv_line(&[
         r.id.to_string(),
-        rfc3339(r.received_at),
+        format_rfc3339(r.received_at),
         r.source.clone(),
         r.event_type.clone(),
         r.provider_event_id.clone(),
@@ -218,8 +218,8 @@ fn payment_csv(p: &PaymentRow) -> String {
     let currency = p.currency.clone().unwrap_or_default();
     csv_line(&[
         p.id.to_string(),
-        rfc3339(p.created_at),
-        rfc3339(p.updated_at),
+        format_rfc3339(p.created_at),
+        format_rfc3339(p.updated_at),
         p.source.clone(),
         p.key.clone(),
         format!("{:?}", p.kind).to_lowercase(),

@@ -3,6 +3,7 @@
 //! router the binary serves.
 
 pub mod access;
+pub mod api;
 pub mod assets;
 pub mod cli;
 pub mod commands;

@@ -17,7 +17,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::access::{self, AccessConfig};
-use crate::{assets, export, health, hooks, live, metrics};
+use crate::{api, assets, export, health, hooks, live, metrics};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -109,12 +109,12 @@ pub fn build_router(state: AppState) -> Router {
         .route("/live/events", get(live::events))
         .route("/login", post(access::login))
         .route("/logout", post(access::logout))
-        .route("/api/v1/me", get(access::api_me))
         .route(
             "/hooks/{source_slug}",
             // Each source has its own limit (at most 25 MiB), enforced while reading.
             post(hooks::receive).layer(DefaultBodyLimit::disable()),
         )
+        .merge(api::router())
         .leptos_routes_with_context(&state, routes, provide, move || shell(options.clone()))
         .fallback(not_found)
         // Inside the session layer: the policy check reads the session.

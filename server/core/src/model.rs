@@ -169,6 +169,15 @@ pub struct Attempt {
     pub error_message: Option<String>,
 }
 
+impl Attempt {
+    /// Drops the request and response data (what a viewer may not see).
+    pub fn withhold_payload(&mut self) {
+        self.request_headers.clear();
+        self.response_headers.clear();
+        self.response_body = None;
+    }
+}
+
 /// What a bulk replay selects: deliveries by endpoint, event type, status and time window.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReplayFilter {
@@ -213,6 +222,43 @@ pub struct EventFilter {
     pub to: Option<i64>,
     /// Keyset cursor: continue after this (received_at, id).
     pub before: Option<(i64, i64)>,
+}
+
+/// A keyset cursor (newest-first lists of events and payments) as it appears in URLs and the
+/// API: `{time}_{id}`.
+pub fn format_cursor((at, id): (i64, i64)) -> String {
+    format!("{at}_{id}")
+}
+
+/// The cursor [`format_cursor`] wrote, or `None`.
+pub fn parse_cursor(text: &str) -> Option<(i64, i64)> {
+    let (at, id) = text.trim().split_once('_')?;
+    Some((at.parse().ok()?, id.parse().ok()?))
+}
+
+impl EventFilter {
+    /// The Events page's time ranges (`1h`, `24h`, `7d`, `30d`) in milliseconds; anything else
+    /// is all time.
+    pub fn range_ms(range: &str) -> Option<i64> {
+        const HOUR: i64 = 3_600_000;
+        match range {
+            "1h" => Some(HOUR),
+            "24h" => Some(24 * HOUR),
+            "7d" => Some(7 * 24 * HOUR),
+            "30d" => Some(30 * 24 * HOUR),
+            _ => None,
+        }
+    }
+
+    /// A payload search without a time range looks at the last 24 hours only, so that it stays
+    /// fast on large stores. Returns whether it narrowed the filter so.
+    pub fn limit_search(&mut self, now_ms: i64) -> bool {
+        let narrowed = self.search.is_some() && self.from.is_none();
+        if narrowed {
+            self.from = Some(now_ms - 24 * 3_600_000);
+        }
+        narrowed
+    }
 }
 
 /// One row of the Events page.
@@ -265,9 +311,7 @@ impl EventDetail {
         self.headers.clear();
         for delivery in &mut self.deliveries {
             for attempt in &mut delivery.attempts {
-                attempt.request_headers.clear();
-                attempt.response_headers.clear();
-                attempt.response_body = None;
+                attempt.withhold_payload();
             }
         }
         self.payload_withheld = true;
@@ -325,4 +369,29 @@ pub struct EndpointHealth {
     pub succeeded: i64,
     pub last_error: Option<String>,
     pub last_error_at: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_ranges_are_the_pages() {
+        assert_eq!(parse_cursor(&format_cursor((1_700, 42))), Some((1_700, 42)));
+        assert_eq!(parse_cursor("17_x"), None);
+        assert_eq!(parse_cursor("17"), None);
+        assert_eq!(EventFilter::range_ms("1h"), Some(3_600_000));
+        assert_eq!(EventFilter::range_ms("30d"), Some(30 * 86_400_000));
+        assert_eq!(EventFilter::range_ms("all"), None);
+        let mut search = EventFilter {
+            search: Some("x".into()),
+            ..Default::default()
+        };
+        assert!(search.limit_search(100 * 86_400_000));
+        assert_eq!(search.from, Some(99 * 86_400_000));
+        assert!(
+            !search.limit_search(0),
+            "a search with a start is left alone"
+        );
+    }
 }

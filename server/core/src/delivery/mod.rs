@@ -2,6 +2,7 @@
 
 pub mod guard;
 pub mod pattern;
+pub mod replay;
 pub mod retry;
 pub mod settings;
 pub mod worker;

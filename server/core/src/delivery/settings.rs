@@ -188,6 +188,48 @@ pub fn validate(
     })
 }
 
+/// Checks a draft and its source filter (a source slug; empty for every source) and answers
+/// what the store saves (`secret` left empty), or every field to fix.
+pub async fn checked_endpoint(
+    store: &dyn crate::store::Store,
+    draft: &EndpointDraft,
+    source: &str,
+    current_headers: &[(String, String)],
+) -> Result<Result<crate::store::NewEndpoint, Vec<FieldError>>, crate::store::StoreError> {
+    let mut errors = Vec::new();
+    let settings = validate(draft, current_headers)
+        .map_err(|e| errors = e)
+        .ok();
+    let source_id = match source.trim() {
+        "" => None,
+        slug => match store.source_by_slug(slug).await? {
+            Some(s) => Some(s.id),
+            None => {
+                errors.push(FieldError {
+                    field: "source".into(),
+                    message: format!("There is no source {slug:?}."),
+                });
+                None
+            }
+        },
+    };
+    let Some(s) = settings.filter(|_| errors.is_empty()) else {
+        return Ok(Err(errors));
+    };
+    Ok(Ok(crate::store::NewEndpoint {
+        name: s.name,
+        url: s.url,
+        description: s.description,
+        patterns: s.patterns,
+        source_id,
+        secret: String::new(),
+        headers: s.headers,
+        timeout_ms: s.timeout_ms,
+        max_in_flight: s.max_in_flight,
+        retry_schedule: s.retry_schedule,
+    }))
+}
+
 /// Headers a delivery must carry as Hookyard makes them.
 fn is_reserved(name: &str) -> bool {
     matches!(

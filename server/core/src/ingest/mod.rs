@@ -6,6 +6,7 @@ pub mod receive;
 pub mod samples;
 pub mod scheme;
 pub mod signature;
+pub mod source_settings;
 pub mod writer;
 
 pub use receive::{Accepted, IngestConfig, Ingestor, Refused};

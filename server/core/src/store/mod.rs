@@ -849,6 +849,39 @@ pub struct NewRejection {
     pub received_at: i64,
 }
 
+/// One page of events (newest first) and the cursor of the next page, if there is one.
+pub async fn page_of_events(
+    store: &dyn Store,
+    filter: &EventFilter,
+    limit: i64,
+) -> Result<(Vec<EventRow>, Option<(i64, i64)>), StoreError> {
+    let mut rows = store.list_events(filter, limit + 1).await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| (r.received_at, r.id))
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// One page of payments (newest first) and the cursor of the next page, if there is one.
+pub async fn page_of_payments(
+    store: &dyn Store,
+    filter: &PaymentFilter,
+    limit: i64,
+) -> Result<(Vec<PaymentRow>, Option<(i64, i64)>), StoreError> {
+    let mut rows = store.list_payments(filter, limit + 1).await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| (r.created_at, r.id))
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// Opens the database named by `url` (creating a SQLite file and its directory if missing).
 /// What a master-key rotation (or the start-up pass over plain-text secrets) changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Resealed {
