@@ -47,7 +47,7 @@ async fn crash_rounds(db: &TestDb, rounds: u64, load_ms: u64, clients: usize) {
     .await;
     let check = Db::open(&db.url).await;
 
-    let mut instance = Instance::start(&db);
+    let mut instance = Instance::start(db);
     let load = Load::start(&instance.base, clients, "evt_crash_", SECRET);
     let mut in_flight_deliveries = Vec::new();
     for round in 1..=rounds {
@@ -59,7 +59,7 @@ async fn crash_rounds(db: &TestDb, rounds: u64, load_ms: u64, clients: usize) {
         let states = check.delivery_states().await;
         in_flight_deliveries.push(states.get("in_flight").copied().unwrap_or(0));
 
-        instance = Instance::start(&db);
+        instance = Instance::start(db);
         load.retarget(&instance.base);
         // Every event acknowledged so far (before the kill, or by the new process) is stored
         // exactly once.
