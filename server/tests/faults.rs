@@ -67,7 +67,7 @@ async fn misbehaving_handlers(db: &TestDb, events: usize) {
         .await;
         endpoints.insert(path, id);
     }
-    let instance = Instance::start(&db);
+    let instance = Instance::start(db);
     let client = reqwest::Client::new();
     for i in 0..events {
         let status = post_event(&client, &instance.base, &format!("evt_fault_{i}")).await;
@@ -293,7 +293,7 @@ async fn database_outage(db: &TestDb, outage: Duration, rounds: u64) {
     let served_url = proxy
         .as_ref()
         .map_or(db.url.clone(), |p| p.url_for(&db.url));
-    let instance = Instance::start_at(&db, &served_url);
+    let instance = Instance::start_at(db, &served_url);
     let http = reqwest::Client::new();
     let load = Load::start(&instance.base, 8, "evt_outage_", SECRET);
     let check = Db::open(&db.url).await;
