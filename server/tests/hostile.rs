@@ -570,13 +570,17 @@ async fn path_traversal_in_slugs_and_assets_never_reads_a_file() {
             assert!((400..500).contains(&status), "{label}: GET {path}: {status}");
             assert_no_file(&answer, label, path);
         }
-        // Dashboard pages named by a slug or id: "no such thing", never a file. (They answer
-        // 200 with the message in the page, not 404: the page is rendered either way.)
+        // Dashboard pages named by a slug or id, asked by an admin: "no such thing", never a
+        // file. (They answer 200 with the message in the page, not 404: the page is rendered
+        // either way.)
+        let admin = common::role_token(&db.store, hookyard_core::access::Role::Admin).await;
         for (path, says) in [
             ("/sources/..%2F..%2Fetc%2Fpasswd", "does not exist"),
             ("/events/..%2F..%2Fetc%2Fpasswd", "No such event"),
         ] {
-            let request = format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+            let request = format!(
+                "GET {path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {admin}\r\nconnection: close\r\n\r\n"
+            );
             let answer = raw(instance.addr, request.as_bytes(), within).await;
             let status = answer.status.unwrap_or(0);
             assert!(status == 200 || (400..500).contains(&status), "{label}: GET {path}: {status}");
