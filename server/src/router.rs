@@ -82,8 +82,20 @@ impl AppState {
 }
 
 /// Every route Hookyard serves.
+/// The dashboard's routes, generated once per process.
+///
+/// Generating them runs the app with resource loading suppressed through a process-wide flag
+/// (`leptos_server::SuppressResourceLoad`): a page rendering at that moment on another thread
+/// never loads its data and never answers (leptos-rs/leptos#4773). Generating once, before any
+/// router exists, means no page can be rendering when the flag is set.
+pub fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn build_router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let options = state.leptos_options.clone();
     let store = state.store.clone();
     let poster = state.poster.clone();

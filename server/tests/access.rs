@@ -86,7 +86,6 @@ fn expected(need: Need, role: Option<Role>) -> Verdict {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_policy_table_decides_every_route_for_every_role() {
-    let _serial = common::one_renderer_at_a_time().await;
     for db in testing::all().await {
         let l = db.label;
         common::stripe_source(&db.store, "whsec_policy").await;
@@ -131,7 +130,7 @@ async fn the_policy_table_decides_every_route_for_every_role() {
 #[test]
 fn every_page_and_server_function_is_in_the_policy_table() {
     let listed = |kind: Kind, path: &str| POLICY.iter().any(|r| r.kind == kind && r.path == path);
-    let routes = leptos_axum::generate_route_list(hookyard_app::App);
+    let routes = hookyard_server::router::route_list();
     let mut pages = 0;
     for route in &routes {
         // Axum's `{id}` is the table's `:id`.
@@ -231,7 +230,6 @@ async fn page_as(app: &Router, uri: &str, cookie: &str) -> (StatusCode, String) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_refuses_alike_and_limits_attempts() {
-    let _serial = common::one_renderer_at_a_time().await;
     for db in testing::all().await {
         let l = db.label;
         let config = AccessConfig {
@@ -312,7 +310,6 @@ async fn sign_in_refuses_alike_and_limits_attempts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_expire_and_sign_out_ends_them_on_the_server() {
-    let _serial = common::one_renderer_at_a_time().await;
     for db in testing::all().await {
         let l = db.label;
         let idle = AccessConfig {
@@ -434,7 +431,6 @@ async fn sessions_expire_and_sign_out_ends_them_on_the_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_site_posts_are_refused_and_same_site_ones_work() {
-    let _serial = common::one_renderer_at_a_time().await;
     for db in testing::all().await {
         let l = db.label;
         let app = app_with_users(&db.store, AccessConfig::default()).await;
@@ -517,7 +513,6 @@ async fn cross_site_posts_are_refused_and_same_site_ones_work() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_viewer_never_receives_payloads_or_headers() {
-    let _serial = common::one_renderer_at_a_time().await;
     const BODY_MARK: &str = "secret-order-note-7731";
     const HEADER_MARK: &str = "header-mark-5518";
     for db in testing::all().await {
@@ -637,7 +632,6 @@ async fn a_viewer_never_receives_payloads_or_headers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_an_admin_the_dashboard_says_how_to_create_one() {
-    let _serial = common::one_renderer_at_a_time().await;
     for db in testing::all().await {
         let l = db.label;
         let app = build_router(AppState::new(db.store.clone()));

@@ -8,11 +8,10 @@ use common::get;
 use hookyard_core::store::testing;
 use hookyard_server::{build_router, AppState};
 
-// Server-side rendering runs on a multi-threaded runtime, as in `hookyard serve`, and one test
-// at a time (see `common::one_renderer_at_a_time`).
+// Server-side rendering runs on a multi-threaded runtime, as in `hookyard serve`. Tests render
+// in parallel, each on its own runtime.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_and_readyz_follow_the_database() {
-    let _serial = common::one_renderer_at_a_time().await;
     for db in testing::all().await {
         let app = common::as_admin(build_router(AppState::new(db.store.clone())), &db.store).await;
         let health = get(&app, "/healthz", &[]).await;
@@ -54,7 +53,6 @@ async fn healthz_and_readyz_follow_the_database() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overview_renders_on_the_server_with_an_honest_empty_state() {
-    let _serial = common::one_renderer_at_a_time().await;
     for db in testing::all().await {
         let app = common::as_admin(build_router(AppState::new(db.store.clone())), &db.store).await;
         let page = get(&app, "/", &[]).await;
@@ -100,7 +98,6 @@ async fn overview_renders_on_the_server_with_an_honest_empty_state() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overview_shows_a_clear_error_when_the_database_is_gone() {
-    let _serial = common::one_renderer_at_a_time().await;
     let db = testing::sqlite().await;
     let app = common::as_admin(build_router(AppState::new(db.store.clone())), &db.store).await;
     db.store.close().await;
@@ -117,7 +114,6 @@ async fn overview_shows_a_clear_error_when_the_database_is_gone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_navigation_page_renders() {
-    let _serial = common::one_renderer_at_a_time().await;
     let db = testing::sqlite().await;
     let app = common::as_admin(build_router(AppState::new(db.store.clone())), &db.store).await;
     for (href, title) in [
@@ -146,7 +142,6 @@ async fn every_navigation_page_renders() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_path_is_a_404_page() {
-    let _serial = common::one_renderer_at_a_time().await;
     let db = testing::sqlite().await;
     let app = common::as_admin(build_router(AppState::new(db.store.clone())), &db.store).await;
     let page = get(&app, "/no/such/page", &[]).await;
@@ -156,7 +151,6 @@ async fn unknown_path_is_a_404_page() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assets_are_embedded_compressed_and_revalidated() {
-    let _serial = common::one_renderer_at_a_time().await;
     let db = testing::sqlite().await;
     let app = common::as_admin(build_router(AppState::new(db.store.clone())), &db.store).await;
     let css = get(&app, "/pkg/hookyard.css", &[]).await;
@@ -189,7 +183,6 @@ async fn assets_are_embedded_compressed_and_revalidated() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_pages_render_real_data_without_javascript() {
-    let _serial = common::one_renderer_at_a_time().await;
     use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
     use hookyard_core::ingest::signature::sign;
     use hookyard_core::store::NewEndpoint;
@@ -290,7 +283,6 @@ async fn dashboard_pages_render_real_data_without_javascript() {
 /// never hydrates.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_render_completely_under_concurrent_load() {
-    let _serial = common::one_renderer_at_a_time().await;
     for db in testing::all().await {
         common::stripe_source(&db.store, "whsec_load").await;
         let app = common::as_admin(build_router(AppState::new(db.store.clone())), &db.store).await;
@@ -327,6 +319,33 @@ async fn pages_render_completely_under_concurrent_load() {
             check_page(done.unwrap(), db.label);
         }
     }
+}
+
+/// Building a router while pages render elsewhere in the process never stalls those pages.
+/// Route generation sets a process-wide "suppress resource loads" flag, and a page whose data
+/// started loading under it used to wait forever (leptos-rs/leptos#4773; 1 CI run in 8).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn building_routers_never_stalls_pages_rendering_meanwhile() {
+    let db = testing::sqlite().await;
+    common::stripe_source(&db.store, "whsec_build").await;
+    let app = common::as_admin(build_router(AppState::new(db.store.clone())), &db.store).await;
+    let store = db.store.clone();
+    let runtime = tokio::runtime::Handle::current();
+    let builder = tokio::task::spawn_blocking(move || {
+        let _inside = runtime.enter();
+        for _ in 0..200 {
+            drop(build_router(AppState::new(store.clone())));
+        }
+    });
+    let mut rendered = 0;
+    while !builder.is_finished() || rendered < 20 {
+        let reply = tokio::time::timeout(std::time::Duration::from_secs(20), get(&app, "/", &[]))
+            .await
+            .expect("the overview never finished rendering while routers were built");
+        check_page(("/", reply.status, reply.text()), db.label);
+        rendered += 1;
+    }
+    builder.await.unwrap();
 }
 
 fn check_page((uri, status, html): (&str, StatusCode, String), label: &str) {
@@ -416,7 +435,6 @@ async fn live_tail_streams_new_matching_events_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn editor_pages_render_their_forms_on_the_server() {
-    let _serial = common::one_renderer_at_a_time().await;
     for db in testing::all().await {
         common::stripe_source(&db.store, "whsec_forms_0123456789").await;
         let app = common::as_admin(build_router(AppState::new(db.store.clone())), &db.store).await;
@@ -488,7 +506,6 @@ async fn read_until(body: &mut axum::body::BodyDataStream, text: &mut String, ne
 /// went through `/hooks` and the projector, on both databases.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn payments_pages_render_correct_figures() {
-    let _serial = common::one_renderer_at_a_time().await;
     use hookyard_core::ingest::scheme::{Scheme, SchemeConfig};
     use hookyard_core::ingest::signature::sign;
     use hookyard_core::payments::{projector, PaymentFilter};

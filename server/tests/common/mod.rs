@@ -14,18 +14,6 @@ use axum::Router;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-/// Held by every test that renders pages, so that only one test runtime renders at a time.
-///
-/// Leptos SSR inside one process with several tokio runtimes at once (the test harness's
-/// parallel tests) sometimes never finishes a page: in about 1 run in 8 of `tests/http.rs`, a
-/// resource's fetcher never started. Run one test at a time, or load one runtime with 480
-/// concurrent page renders, and it never happened (0 in 55 runs). `hookyard serve` has one
-/// runtime, so this serialises the tests rather than hiding a production fault.
-pub async fn one_renderer_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
-    static RENDERING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    RENDERING.lock().await
-}
-
 /// A response, fully read.
 pub struct Reply {
     pub status: StatusCode,
