@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod api_access;
+pub mod api_alerts;
 pub mod api_manage;
 pub mod api_payments;
 mod components;

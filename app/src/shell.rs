@@ -11,8 +11,8 @@ use hookyard_core::access::Permission;
 
 use crate::components::{current_viewer, use_viewer, ThemeToggle, VIEWER_META};
 use crate::pages::{
-    Audit, EndpointEditor, Endpoints, Event, EventTypes, Events, Failures, NotFound, Overview,
-    Payment, Payments, SignIn, SourceEditor, Sources, Users,
+    Alerts, Audit, EndpointEditor, Endpoints, Event, EventTypes, Events, Failures, NotFound,
+    Overview, Payment, Payments, SignIn, SourceEditor, Sources, Users,
 };
 
 /// Applies the saved theme before the first paint, so a dark-theme user never sees a flash of
@@ -107,6 +107,12 @@ const NAV: &[NavItem] = &[
         need: Permission::Read,
     },
     NavItem {
+        href: "/alerts",
+        label: "Alerts",
+        icon: "!",
+        need: Permission::Read,
+    },
+    NavItem {
         href: "/audit",
         label: "Audit log",
         icon: "✎",
@@ -144,6 +150,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sources/:slug") ssr=SsrMode::Async view=SourceEditor />
                     <Route path=path!("/payments") ssr=SsrMode::Async view=Payments />
                     <Route path=path!("/payments/:id") ssr=SsrMode::Async view=Payment />
+                    <Route path=path!("/alerts") ssr=SsrMode::Async view=Alerts />
                     <Route path=path!("/audit") ssr=SsrMode::Async view=Audit />
                     <Route path=path!("/users") ssr=SsrMode::Async view=Users />
                 </ParentRoute>

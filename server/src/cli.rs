@@ -80,6 +80,8 @@ pub enum Command {
     RotateMasterKey(RotateMasterKeyArgs),
     /// Print a new random master key (base64) for HOOKYARD_SECRET_KEY.
     GenerateMasterKey,
+    /// Print a new Standard Webhooks secret (`whsec_…`) for HOOKYARD_ALERT_SECRET.
+    GenerateAlertSecret,
 }
 
 /// Options of `hookyard replay`.
@@ -417,6 +419,38 @@ pub struct ServeArgs {
     #[arg(long, env = "HOOKYARD_DISABLE_AFTER_HOURS", default_value_t = 120)]
     pub disable_after_hours: u64,
 
+    /// Send alerts (endpoint failing, disabled or recovered; event type quiet or resumed) to
+    /// this URL as webhooks signed with Standard Webhooks headers. Unset: alerts are shown in
+    /// the dashboard only.
+    #[arg(long, env = "HOOKYARD_ALERT_URL")]
+    pub alert_url: Option<String>,
+
+    /// The Standard Webhooks secret (`whsec_…`) alerts are signed with; needed with
+    /// --alert-url. `hookyard generate-alert-secret` makes one.
+    #[arg(long, env = "HOOKYARD_ALERT_SECRET", hide_env_values = true)]
+    pub alert_secret: Option<String>,
+
+    /// An endpoint is "failing" (one alert) after this many failed attempts in a row; the
+    /// first success after that is "recovered".
+    #[arg(long, env = "HOOKYARD_ALERT_AFTER_FAILURES", default_value_t = 3,
+          value_parser = clap::value_parser!(i64).range(1..=1000))]
+    pub alert_after_failures: i64,
+
+    /// Event types that should keep arriving, each with how long a silence is alarming:
+    /// `invoice.paid=6h,charge.succeeded=30m` (units s, m, h, d).
+    #[arg(long, env = "HOOKYARD_ALERT_QUIET", default_value = "",
+          value_parser = parse_quiet)]
+    pub alert_quiet: QuietRules,
+
+    /// How often (ms) the alert monitor checks quiet types and sends alerts.
+    #[arg(
+        long,
+        env = "HOOKYARD_ALERT_TICK_MS",
+        default_value_t = 5000,
+        hide = true
+    )]
+    pub alert_tick_ms: u64,
+
     /// Deliveries in flight at once in this process, over all endpoints.
     #[arg(long, env = "HOOKYARD_MAX_IN_FLIGHT", default_value_t = 256)]
     pub max_in_flight: usize,
@@ -489,4 +523,12 @@ mod tests {
         let err = Cli::try_parse_from(["hookyard", "serve", "--bind", "nowhere"]).unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
     }
+}
+
+/// The watched event types of `--alert-quiet` (one flag value holds every rule).
+#[derive(Clone, Debug, Default)]
+pub struct QuietRules(pub Vec<hookyard_core::alerts::QuietRule>);
+
+fn parse_quiet(spec: &str) -> Result<QuietRules, String> {
+    hookyard_core::alerts::parse_quiet_rules(spec).map(QuietRules)
 }

@@ -6,6 +6,7 @@ use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::routing::{get, post};
 use axum::Router;
 use hookyard_app::{shell, App};
+use hookyard_core::alerts::AlertSettings;
 use hookyard_core::delivery::guard::NetworkPolicy;
 use hookyard_core::delivery::worker::Poster;
 use hookyard_core::ingest::{IngestConfig, Ingestor};
@@ -29,6 +30,8 @@ pub struct AppState {
     pub poster: Poster,
     /// Session lifetimes, cookie flags and sign-in limits.
     pub access: AccessConfig,
+    /// Where alerts go and what raises them (shown on the Alerts page).
+    pub alerts: AlertSettings,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -65,7 +68,17 @@ impl AppState {
             poster: Poster::new(NetworkPolicy::default())
                 .expect("an HTTP client with default settings builds"),
             access: AccessConfig::default(),
+            alerts: AlertSettings {
+                after_failures: hookyard_core::alerts::DEFAULT_AFTER_FAILURES,
+                ..AlertSettings::default()
+            },
         }
+    }
+
+    /// The Alerts page describes `settings`.
+    pub fn with_alerts(mut self, settings: AlertSettings) -> Self {
+        self.alerts = settings;
+        self
     }
 
     /// Sessions and sign-in follow `config`.
@@ -100,7 +113,9 @@ pub fn build_router(state: AppState) -> Router {
     let store = state.store.clone();
     let poster = state.poster.clone();
     let ingestor = state.ingestor.clone();
+    let alerts = state.alerts.clone();
     let provide = move || {
+        provide_context(alerts.clone());
         provide_context(store.clone());
         provide_context(poster.clone());
         provide_context(ingestor.clone());

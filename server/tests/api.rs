@@ -156,7 +156,10 @@ async fn fail_once(store: &SharedStore) -> i64 {
                 disable_endpoint: false,
             }],
             "test",
-            i64::MAX,
+            &hookyard_core::store::AttemptRules {
+                disable_after_ms: i64::MAX,
+                ..Default::default()
+            },
         )
         .await
         .unwrap();

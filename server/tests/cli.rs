@@ -503,7 +503,16 @@ async fn replay_previews_then_starts_a_bulk_replay() {
                 disable_endpoint: false,
             })
             .collect();
-        s.record_attempts(&failed, "t", i64::MAX / 4).await.unwrap();
+        s.record_attempts(
+            &failed,
+            "t",
+            &hookyard_core::store::AttemptRules {
+                disable_after_ms: i64::MAX / 4,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
 
         let run = |args: &[&str]| hookyard_in(&db, "", args);
         let id = endpoint.to_string();

@@ -21,6 +21,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("event.", "replays"),
     ("bulk_replay.", "bulk replays"),
     ("secrets.", "master key"),
+    ("alert.", "alerts"),
 ];
 
 fn query_from_url(q: &leptos_router::params::ParamsMap) -> AuditQuery {

@@ -1,5 +1,6 @@
 //! One module per dashboard page.
 
+mod alerts;
 mod audit;
 mod endpoint;
 mod endpoints;
@@ -16,6 +17,7 @@ mod source;
 mod sources;
 mod users;
 
+pub use alerts::Alerts;
 pub use audit::Audit;
 pub use endpoint::EndpointEditor;
 pub use endpoints::Endpoints;

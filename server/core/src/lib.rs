@@ -2,6 +2,7 @@
 //! feature, storage and the rules that act on it.
 
 pub mod access;
+pub mod alerts;
 pub mod model;
 pub mod money;
 pub mod payments;

@@ -144,7 +144,16 @@ async fn old_payloads_and_attempts_go_recent_ones_and_dedup_stay() {
             })
             .collect();
         for chunk in results.chunks(300) {
-            s.record_attempts(chunk, "t", i64::MAX / 4).await.unwrap();
+            s.record_attempts(
+                chunk,
+                "t",
+                &hookyard_core::store::AttemptRules {
+                    disable_after_ms: i64::MAX / 4,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
         }
         for (at, slug) in [(old_at, "old"), (recent_at, "new")] {
             s.insert_rejection(&NewRejection {

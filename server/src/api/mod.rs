@@ -8,6 +8,7 @@
 //! Who may call what is decided by the access layer from `hookyard_core::access::POLICY`;
 //! handlers only decide what depends on the role within one answer (payload data).
 
+pub mod alerts;
 pub mod bulk_replays;
 pub mod deliveries;
 pub mod endpoints;
@@ -49,7 +50,7 @@ pub const PREFIX: &str = "/api/v1";
     components(schemas(error::ErrorBody)),
     tags(
         (name = "events"), (name = "deliveries"), (name = "endpoints"), (name = "sources"),
-        (name = "bulk replays"), (name = "payments"), (name = "access")
+        (name = "bulk replays"), (name = "payments"), (name = "alerts"), (name = "access")
     )
 )]
 struct ApiDoc;
@@ -97,7 +98,8 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(bulk_replays::status))
         .routes(routes!(bulk_replays::cancel))
         .routes(routes!(payments::list))
-        .routes(routes!(payments::get));
+        .routes(routes!(payments::get))
+        .routes(routes!(alerts::list));
     OpenApiRouter::new().nest(PREFIX, api).split_for_parts()
 }
 

@@ -46,5 +46,10 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Token(TokenCommand::Revoke(args)) => access::revoke_token(args, db).await,
         Command::RotateMasterKey(args) => master_key::rotate(args, db).await,
         Command::GenerateMasterKey => master_key::generate(),
+        Command::GenerateAlertSecret => {
+            use hookyard_core::ingest::scheme::{generate_secret, Scheme};
+            println!("{}", generate_secret(Scheme::Standard));
+            Ok(())
+        }
     }
 }

@@ -3,8 +3,11 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use hookyard_core::alerts::monitor::{self, MonitorConfig};
+use hookyard_core::alerts::AlertSettings;
 use hookyard_core::delivery::guard::NetworkPolicy;
 use hookyard_core::delivery::worker::{self, WorkerConfig};
+use hookyard_core::ingest::scheme;
 use hookyard_core::payments;
 use hookyard_core::store::{self, redact_url, SharedStore};
 
@@ -57,6 +60,7 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)
         .context("HOOKYARD_ENDPOINT_ALLOW_NETWORKS / HOOKYARD_ENDPOINT_DENY_NETWORKS")?;
     let access = access_config(args, addr);
+    let alerts = alert_config(args, &policy)?;
     if !store.access().has_admin().await? {
         tracing::warn!(
             "no admin yet: the dashboard asks for one. Create it with \
@@ -65,15 +69,18 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
     }
     let state = AppState::new(store.clone())
         .with_endpoint_policy(policy.clone())?
-        .with_access(access);
+        .with_access(access)
+        .with_alerts(alerts.settings.clone());
     let sweeper = tokio::spawn(sweep_sessions(store.clone()));
     let retention = store::operations::spawn_retention(store.clone(), args.retention_days);
+    let alert_monitor = monitor::spawn(store.clone(), alerts);
     let worker = if args.no_worker {
         None
     } else {
         let config = WorkerConfig {
             max_in_flight: args.max_in_flight.max(1),
             disable_after: Duration::from_secs(args.disable_after_hours * 3600),
+            alert_after_failures: args.alert_after_failures,
             policy,
             ..WorkerConfig::default()
         };
@@ -98,6 +105,7 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
     projector.stop().await;
     sweeper.abort();
     retention.abort();
+    alert_monitor.abort();
     if let Some(worker) = worker {
         // Deliveries already sent are recorded; the rest stay leased and are taken up again.
         let _ = tokio::time::timeout(grace, worker.stop()).await;
@@ -105,6 +113,44 @@ pub async fn serve(args: &ServeArgs, database_url: &str) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Alert settings from the command line; a URL needs a secret to sign with.
+fn alert_config(args: &ServeArgs, policy: &NetworkPolicy) -> anyhow::Result<MonitorConfig> {
+    let url = args.alert_url.clone().filter(|u| !u.trim().is_empty());
+    let secret = args.alert_secret.clone().filter(|s| !s.trim().is_empty());
+    if let Some(url) = &url {
+        match url::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            _ => anyhow::bail!("HOOKYARD_ALERT_URL {url:?} is not an http(s) URL"),
+        }
+        if secret.is_none() {
+            anyhow::bail!(
+                "HOOKYARD_ALERT_URL is set but HOOKYARD_ALERT_SECRET is not: alerts are signed. \
+                 Make a secret with `hookyard generate-alert-secret`"
+            );
+        }
+    }
+    if let Some(warning) = secret
+        .as_deref()
+        .and_then(|s| scheme::secret_format_warning(scheme::Scheme::Standard, s))
+    {
+        anyhow::bail!("HOOKYARD_ALERT_SECRET: {warning}");
+    }
+    if url.is_none() {
+        tracing::info!("no HOOKYARD_ALERT_URL: alerts are shown in the dashboard only");
+    }
+    Ok(MonitorConfig {
+        settings: AlertSettings {
+            url,
+            after_failures: args.alert_after_failures,
+            quiet: args.alert_quiet.0.clone(),
+        },
+        secret,
+        owner: hookyard_core::ingest::samples::random_id("alerts"),
+        tick: Duration::from_millis(args.alert_tick_ms.max(100)),
+        policy: policy.clone(),
+    })
 }
 
 /// Session lifetimes and cookie flags from the command line.

@@ -82,6 +82,10 @@ async fn answer(
             (StatusCode::INTERNAL_SERVER_ERROR, "database locked").into_response()
         }
         "flaky" => (StatusCode::OK, "ok now").into_response(),
+        "fails4" if seen <= 4 => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "still broken").into_response()
+        }
+        "fails4" => (StatusCode::OK, "fixed").into_response(),
         "slow" => {
             tokio::time::sleep(Duration::from_secs(3)).await;
             (StatusCode::OK, "late").into_response()
@@ -112,4 +116,47 @@ async fn answer(
 pub fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
+}
+
+/// Checks a signed request with the npm `standardwebhooks` library (end2end/clients).
+pub fn verify_with_standardwebhooks(got: &Received, secret: &str) {
+    use std::path::PathBuf;
+    use std::process::Command;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile_dir();
+    let body = dir.join("body");
+    let headers = dir.join("headers");
+    std::fs::write(&body, &got.body).unwrap();
+    let map: serde_json::Map<String, serde_json::Value> = got
+        .headers
+        .iter()
+        .filter(|(k, _)| k.starts_with("webhook-"))
+        .map(|(k, v)| (k.clone(), v.clone().into()))
+        .collect();
+    std::fs::write(&headers, serde_json::to_vec(&map).unwrap()).unwrap();
+    let out = Command::new("node")
+        .arg(root.join("end2end/clients/verify-standard.mjs"))
+        .args([secret, body.to_str().unwrap(), headers.to_str().unwrap()])
+        .output()
+        .expect("node runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "standardwebhooks rejected our signature: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A fresh directory of its own for one check's files.
+fn tempfile_dir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "hy-verify-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }

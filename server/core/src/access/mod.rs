@@ -273,6 +273,7 @@ pub const POLICY: &[Rule] = &[
     page("/sources/:slug", Allowed(Administer)),
     page("/payments", Allowed(Read)),
     page("/payments/:id", Allowed(Read)),
+    page("/alerts", Allowed(Read)),
     page("/audit", Allowed(Administer)),
     page("/users", Allowed(Administer)),
     page("/login", Public),
@@ -310,6 +311,7 @@ pub const POLICY: &[Rule] = &[
     server_fn("create_token", Administer),
     server_fn("revoke_token", Administer),
     server_fn("list_audit", Administer),
+    server_fn("list_alerts", Read),
     // Other routes.
     route("POST", "/login", Public),
     route("POST", "/logout", SignedIn),
@@ -354,6 +356,7 @@ pub const POLICY: &[Rule] = &[
     route("POST", "/api/v1/bulk-replays/:id/cancel", Allowed(Operate)),
     route("GET", "/api/v1/payments", Allowed(Read)),
     route("GET", "/api/v1/payments/:id", Allowed(Read)),
+    route("GET", "/api/v1/alerts", Allowed(Read)),
 ];
 
 /// Server functions are served under this prefix.

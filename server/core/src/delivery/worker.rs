@@ -31,6 +31,8 @@ pub struct WorkerConfig {
     pub poll_interval: Duration,
     /// Disable an endpoint whose deliveries have all failed for this long.
     pub disable_after: Duration,
+    /// Raise an "endpoint failing" alert after this many failed attempts in a row.
+    pub alert_after_failures: i64,
     pub policy: NetworkPolicy,
     /// Bulk replays advance by this many deliveries per step.
     pub bulk_batch: i64,
@@ -43,6 +45,7 @@ impl Default for WorkerConfig {
             max_in_flight: 256,
             poll_interval: Duration::from_millis(500),
             disable_after: Duration::from_millis(5 * DAY_MS as u64),
+            alert_after_failures: crate::alerts::DEFAULT_AFTER_FAILURES,
             policy: NetworkPolicy::default(),
             bulk_batch: 200,
         }
@@ -142,7 +145,10 @@ async fn record(
     in_flight: Arc<AtomicUsize>,
     wake: Arc<Notify>,
 ) {
-    let disable_after_ms = config.disable_after.as_millis() as i64;
+    let rules = crate::store::AttemptRules {
+        disable_after_ms: config.disable_after.as_millis() as i64,
+        alert_after_failures: config.alert_after_failures,
+    };
     while let Some(first) = done.recv().await {
         let mut batch = vec![first];
         while batch.len() < 512 {
@@ -152,9 +158,7 @@ async fn record(
             }
         }
         // A failed commit leaves the leases to expire; the deliveries are then tried again.
-        let recorded = store
-            .record_attempts(&batch, &config.owner, disable_after_ms)
-            .await;
+        let recorded = store.record_attempts(&batch, &config.owner, &rules).await;
         if recorded.is_ok() {
             for a in &batch {
                 let failed = a.error_kind.is_some();
@@ -367,6 +371,45 @@ impl Poster {
                 .take(2000)
                 .collect(),
             error: tried.error.map(|(_, message)| message),
+        }
+    }
+
+    /// Posts an alert to the alert URL, signed like every delivery with `secret`. Ok: the
+    /// status of a 2xx answer; Err: what went wrong, for people to read.
+    pub async fn send_alert(
+        &self,
+        url: &str,
+        secret: &str,
+        body: Vec<u8>,
+        message_id: &str,
+    ) -> Result<u16, String> {
+        let destination = EndpointRecord {
+            endpoint: crate::model::Endpoint {
+                id: 0,
+                name: "alerts".into(),
+                url: url.into(),
+                description: String::new(),
+                patterns: Vec::new(),
+                source_id: None,
+                state: "enabled".into(),
+                state_reason: String::new(),
+                headers: Vec::new(),
+                timeout_ms: 10_000,
+                max_in_flight: 1,
+                retry_schedule: None,
+                failing_since: None,
+                created_at: 0,
+            },
+            secret: secret.into(),
+        };
+        let tried = self
+            .post(&destination, body, "application/json".into(), message_id)
+            .await;
+        match (tried.status, tried.error) {
+            (Some(status), None) if (200..300).contains(&status) => Ok(status),
+            (Some(status), _) => Err(format!("the alert URL answered HTTP {status}")),
+            (None, Some((_, message))) => Err(message),
+            (None, None) => Err("no answer".into()),
         }
     }
 

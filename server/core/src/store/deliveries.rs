@@ -6,6 +6,7 @@ macro_rules! delivery_queries {
     ($db:ty, $skip_locked:literal) => {
         use sqlx::{Pool, Row};
 
+        use crate::alerts::AlertKind;
         use crate::model::{Attempt, BulkReplay, Delivery, Endpoint, ReplayFilter};
         use crate::crypto::{MasterKey, Purpose};
         use crate::store::{AttemptResult, Claimed, EndpointRecord, NewEndpoint, StoreError};
@@ -136,6 +137,25 @@ macro_rules! delivery_queries {
             now_ms: i64,
         ) -> Result<(), StoreError> {
             let mut tx = crate::store::begin_write(pool).await?;
+            let before: Option<(String, String)> =
+                sqlx::query_as("SELECT state, name FROM endpoints WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some((was, name)) = &before {
+                if state == "disabled" && was != "disabled" {
+                    let by = if reason.is_empty() { String::new() } else { format!(": {reason}") };
+                    insert_alert(
+                        &mut tx,
+                        AlertKind::EndpointDisabled,
+                        id,
+                        &format!("Endpoint “{name}” was disabled by {actor}{by}."),
+                        &serde_json::json!({ "endpoint_id": id, "endpoint": name, "reason": reason, "actor": actor }),
+                        now_ms,
+                    )
+                    .await?;
+                }
+            }
             let done = sqlx::query(
                 "UPDATE endpoints SET state = $2, state_reason = $3, updated_at = $4, \
                  failing_since = CASE WHEN $2 = 'enabled' THEN NULL ELSE failing_since END WHERE id = $1",
@@ -270,9 +290,12 @@ macro_rules! delivery_queries {
             pool: &Pool<Db>,
             results: &[AttemptResult],
             owner: &str,
-            disable_after_ms: i64,
+            rules: &crate::store::AttemptRules,
         ) -> Result<(), StoreError> {
+            let disable_after_ms = rules.disable_after_ms;
             let mut tx = crate::store::begin_write(pool).await?;
+            // First, so that endpoint rows are locked in id order.
+            endpoint_alerts(&mut tx, results, rules.alert_after_failures).await?;
             // Attempts: multi-row inserts (12 binds a row).
             for chunk in results.chunks(400) {
                 let mut q = sqlx::QueryBuilder::<Db>::new(
@@ -381,11 +404,141 @@ macro_rules! delivery_queries {
                     if changed.rows_affected() > 0 {
                         audit(&mut *tx, a.finished_at, "hookyard", &format!("endpoint.{action}"),
                             &format!("endpoint:{}", a.endpoint_id), &serde_json::json!({ "reason": why })).await?;
+                        let name: String = sqlx::query_scalar("SELECT name FROM endpoints WHERE id = $1")
+                            .bind(a.endpoint_id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        insert_alert(
+                            &mut tx,
+                            AlertKind::EndpointDisabled,
+                            a.endpoint_id,
+                            &format!("Endpoint “{name}” was disabled automatically: {why}."),
+                            &serde_json::json!({ "endpoint_id": a.endpoint_id, "endpoint": name, "reason": why, "actor": "hookyard" }),
+                            a.finished_at,
+                        )
+                        .await?;
                     }
                 }
             }
             tx.commit().await?;
             Ok(())
+        }
+
+        /// Follows each endpoint's run of failed attempts through `results` (in the order they
+        /// finished): "failing" when a run reaches `after`, "recovered" at the first success
+        /// after that. Endpoint rows are read (and on PostgreSQL locked) in id order.
+        async fn endpoint_alerts(
+            tx: &mut sqlx::Transaction<'static, Db>,
+            results: &[AttemptResult],
+            after: i64,
+        ) -> Result<(), StoreError> {
+            let mut by_endpoint: std::collections::BTreeMap<i64, Vec<&AttemptResult>> = Default::default();
+            for a in results {
+                by_endpoint.entry(a.endpoint_id).or_default().push(a);
+            }
+            let lock = if $skip_locked.is_empty() { "" } else { " FOR UPDATE" };
+            let select = format!("SELECT name, failure_streak, alerting_since FROM endpoints WHERE id = $1{lock}");
+            for (id, mut tries) in by_endpoint {
+                tries.sort_by_key(|a| a.finished_at);
+                let Some(row) = sqlx::query(&select).bind(id).fetch_optional(&mut **tx).await? else {
+                    continue;
+                };
+                let name: String = row.try_get("name")?;
+                let before: (i64, Option<i64>) = (row.try_get("failure_streak")?, row.try_get("alerting_since")?);
+                let (mut streak, mut alerting) = before;
+                for a in tries {
+                    if a.new_status == "succeeded" {
+                        if let Some(since) = alerting.take() {
+                            insert_alert(
+                                tx,
+                                AlertKind::EndpointRecovered,
+                                id,
+                                &format!("Endpoint “{name}” recovered: a delivery succeeded after {streak} failed attempts in a row."),
+                                &serde_json::json!({ "endpoint_id": id, "endpoint": name, "failed_in_a_row": streak, "failing_since": since }),
+                                a.finished_at,
+                            )
+                            .await?;
+                        }
+                        streak = 0;
+                        continue;
+                    }
+                    streak += 1;
+                    if streak >= after.max(1) && alerting.is_none() {
+                        alerting = Some(a.finished_at);
+                        let last = what_failed(a);
+                        insert_alert(
+                            tx,
+                            AlertKind::EndpointFailing,
+                            id,
+                            &format!("Endpoint “{name}” is failing: {streak} attempts in a row failed (last: {last})."),
+                            &serde_json::json!({ "endpoint_id": id, "endpoint": name, "failed_in_a_row": streak, "last_error": last, "delivery_id": a.delivery_id }),
+                            a.finished_at,
+                        )
+                        .await?;
+                    }
+                }
+                if (streak, alerting) != before {
+                    sqlx::query("UPDATE endpoints SET failure_streak = $2, alerting_since = $3 WHERE id = $1")
+                        .bind(id)
+                        .bind(streak)
+                        .bind(alerting)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+            }
+            Ok(())
+        }
+
+        /// A failed attempt in a few words: `HTTP 500`, `timeout: ...`.
+        fn what_failed(a: &AttemptResult) -> String {
+            match (a.response_status, &a.error_kind, &a.error_message) {
+                (Some(status), _, _) => format!("HTTP {status}"),
+                (None, _, Some(message)) => message.chars().take(200).collect(),
+                (None, Some(kind), None) => kind.clone(),
+                (None, None, None) => "no answer".into(),
+            }
+        }
+
+        /// Stores an alert about an endpoint (sent later by the alert monitor) and audits it.
+        pub(crate) async fn insert_alert(
+            tx: &mut sqlx::Transaction<'static, Db>,
+            kind: AlertKind,
+            endpoint_id: i64,
+            message: &str,
+            detail: &serde_json::Value,
+            now_ms: i64,
+        ) -> Result<Option<i64>, StoreError> {
+            raise_alert(tx, kind, &format!("endpoint:{endpoint_id}"), message, detail, None, now_ms).await
+        }
+
+        /// Stores an alert and its audit entry. With a `dedup_key`, a second alert with the same
+        /// key (another instance raising the same news) is ignored: None.
+        pub(crate) async fn raise_alert(
+            tx: &mut sqlx::Transaction<'static, Db>,
+            kind: AlertKind,
+            subject: &str,
+            message: &str,
+            detail: &serde_json::Value,
+            dedup_key: Option<&str>,
+            now_ms: i64,
+        ) -> Result<Option<i64>, StoreError> {
+            let id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO alerts (kind, subject, message, detail, created_at, dedup_key, next_send_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $5) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+            )
+            .bind(kind.as_str())
+            .bind(subject)
+            .bind(message)
+            .bind(detail.to_string())
+            .bind(now_ms)
+            .bind(dedup_key)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if let Some(id) = id {
+                audit(&mut **tx, now_ms, "hookyard", &format!("alert.{}", kind.as_str()), subject,
+                    &serde_json::json!({ "alert_id": id, "message": message })).await?;
+            }
+            Ok(id)
         }
 
         pub(crate) async fn event_for_delivery(

@@ -2,6 +2,7 @@
 //! the database URL. All SQL lives below this module.
 
 pub mod access;
+pub mod alerts;
 mod common;
 mod deliveries;
 pub mod operations;
@@ -82,6 +83,8 @@ pub trait Store: Send + Sync + 'static {
     fn access(&self) -> &dyn access::AccessStore;
     /// Retention and the delivery queue's gauges.
     fn operations(&self) -> &dyn operations::Operations;
+    /// Alerts: the list, the outbox, the quiet-event-type check.
+    fn alerts(&self) -> &dyn alerts::AlertStore;
     /// Applies any migrations not yet applied and encrypts any plain-text secret (written
     /// before encryption at rest) under the master key (safe to call on every start).
     async fn migrate(&self) -> Result<(), StoreError>;
@@ -186,7 +189,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         results: &[AttemptResult],
         owner: &str,
-        disable_after_ms: i64,
+        rules: &AttemptRules,
     ) -> Result<(), StoreError>;
     /// The stored body and headers JSON of an event.
     async fn event_for_delivery(
@@ -311,6 +314,9 @@ macro_rules! impl_store {
                 self
             }
             fn operations(&self) -> &dyn $crate::store::operations::Operations {
+                self
+            }
+            fn alerts(&self) -> &dyn $crate::store::alerts::AlertStore {
                 self
             }
             async fn migrate(&self) -> Result<(), StoreError> {
@@ -487,9 +493,9 @@ macro_rules! impl_store {
                 &self,
                 results: &[$crate::store::AttemptResult],
                 owner: &str,
-                disable_after_ms: i64,
+                rules: &$crate::store::AttemptRules,
             ) -> Result<(), StoreError> {
-                $d::record_attempts(&self.pool, results, owner, disable_after_ms).await
+                $d::record_attempts(&self.pool, results, owner, rules).await
             }
             async fn event_for_delivery(
                 &self,
@@ -814,6 +820,24 @@ pub struct AttemptResult {
     pub next_attempt_at: i64,
     /// The handler answered 410: disable the endpoint.
     pub disable_endpoint: bool,
+}
+
+/// What recorded attempts lead to beyond their deliveries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptRules {
+    /// Disable an endpoint whose deliveries have all failed for this long.
+    pub disable_after_ms: i64,
+    /// Raise an "endpoint failing" alert after this many failed attempts in a row.
+    pub alert_after_failures: i64,
+}
+
+impl Default for AttemptRules {
+    fn default() -> Self {
+        Self {
+            disable_after_ms: 5 * crate::time::DAY_MS,
+            alert_after_failures: crate::alerts::DEFAULT_AFTER_FAILURES,
+        }
+    }
 }
 
 /// The result of storing one event.
