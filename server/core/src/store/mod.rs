@@ -352,6 +352,7 @@ macro_rules! impl_store {
                 $q::ping(&self.pool).await
             }
             async fn close(&self) {
+                self.writer.close().await;
                 self.pool.close().await;
             }
             async fn overview(&self, now_ms: i64) -> Result<$crate::model::Overview, StoreError> {
@@ -411,7 +412,7 @@ macro_rules! impl_store {
                 &self,
                 batch: &[&$crate::store::NewEvent],
             ) -> Result<Vec<$crate::store::Stored>, StoreError> {
-                $q::insert_events(&self.pool, batch).await
+                $q::insert_events(&self.writer, batch).await
             }
             async fn insert_rejection(
                 &self,
@@ -487,7 +488,7 @@ macro_rules! impl_store {
                 now_ms: i64,
                 limit: i64,
             ) -> Result<Vec<$crate::store::Claimed>, StoreError> {
-                $d::claim_due(&self.pool, owner, now_ms, limit).await
+                $d::claim_due(&self.writer, owner, now_ms, limit).await
             }
             async fn record_attempts(
                 &self,
@@ -495,7 +496,7 @@ macro_rules! impl_store {
                 owner: &str,
                 rules: &$crate::store::AttemptRules,
             ) -> Result<(), StoreError> {
-                $d::record_attempts(&self.pool, results, owner, rules).await
+                $d::record_attempts(&self.writer, results, owner, rules).await
             }
             async fn event_for_delivery(
                 &self,
@@ -625,16 +626,16 @@ macro_rules! impl_store {
             // `payment_queries` is the backend's module of store/payments.rs, imported under
             // that name where the macro is used.
             async fn project_payments(&self, limit: i64) -> Result<i64, StoreError> {
-                payment_queries::project_payments(&self.pool, limit).await
+                payment_queries::project_payments(&self.writer, limit).await
             }
             async fn reset_payments(&self) -> Result<$crate::payments::PaymentReset, StoreError> {
-                payment_queries::reset_payments(&self.pool).await
+                payment_queries::reset_payments(&self.writer).await
             }
             async fn payment_queue_len(&self) -> Result<i64, StoreError> {
                 payment_queries::payment_queue_len(&self.pool).await
             }
             async fn skip_queued_payment(&self) -> Result<Option<i64>, StoreError> {
-                payment_queries::skip_queued_payment(&self.pool).await
+                payment_queries::skip_queued_payment(&self.writer).await
             }
             async fn payment_totals(
                 &self,

@@ -123,19 +123,32 @@ macro_rules! payment_queries {
                     sqlx::query(lock).bind(id).execute(&mut **tx).await?;
                 }
             }
+            // Few statements per batch, not a few per event: on SQLite the batch holds the one
+            // write lock, and each statement is a round trip to the connection's thread.
+            const CHUNK: usize = 400;
             let mut payments: BTreeMap<(i64, String), Payment> = BTreeMap::new();
-            for (source_id, key) in &keys {
-                let ledger: Option<String> =
-                    sqlx::query_scalar("SELECT ledger FROM payments WHERE source_id = $1 AND payment_key = $2")
-                        .bind(source_id)
-                        .bind(key)
-                        .fetch_optional(&mut **tx)
-                        .await?;
-                if let Some(ledger) = ledger {
+            let keys: Vec<&(i64, String)> = keys.iter().collect();
+            for chunk in keys.chunks(CHUNK) {
+                let mut q = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT source_id, payment_key, ledger FROM payments WHERE (source_id, payment_key) IN (",
+                );
+                let mut pairs = q.separated(", ");
+                for (source_id, key) in chunk {
+                    pairs.push("(");
+                    pairs.push_bind_unseparated(*source_id);
+                    pairs.push_unseparated(", ");
+                    pairs.push_bind_unseparated(key.as_str());
+                    pairs.push_unseparated(")");
+                }
+                q.push(")");
+                for row in q.build().fetch_all(&mut **tx).await? {
+                    let source_id: i64 = row.try_get(0)?;
+                    let key: String = row.try_get(1)?;
+                    let ledger: String = row.try_get(2)?;
                     let ledger: Ledger = serde_json::from_str(&ledger).map_err(|e| {
                         StoreError::Corrupt(format!("payment {key:?}: ledger is not readable: {e}"))
                     })?;
-                    payments.insert((*source_id, key.clone()), ledger.into_payment(key.clone()));
+                    payments.insert((source_id, key.clone()), ledger.into_payment(key));
                 }
             }
             let mut timeline: Vec<((i64, String), TimelineEntry)> = Vec::with_capacity(changes.len());
@@ -145,66 +158,77 @@ macro_rules! payment_queries {
                 payments.insert(slot.clone(), payment);
                 timeline.push((slot, entry));
             }
-            let mut ids: HashMap<(i64, String), i64> = HashMap::with_capacity(payments.len());
+            let mut rows = Vec::with_capacity(payments.len());
             for ((source_id, key), p) in &payments {
                 let ledger = serde_json::to_string(&p.ledger)
                     .map_err(|e| StoreError::Corrupt(format!("payment {key:?}: {e}")))?;
-                let id: i64 = sqlx::query_scalar(
+                rows.push((*source_id, key, p, ledger));
+            }
+            let mut ids: HashMap<(i64, String), i64> = HashMap::with_capacity(payments.len());
+            for chunk in rows.chunks(CHUNK) {
+                let mut q = sqlx::QueryBuilder::<Db>::new(
                     "INSERT INTO payments (source_id, payment_key, kind, livemode, amount, currency, customer, \
                      description, status, provider_status, amount_refunded, amount_disputed, dispute_status, \
-                     failure_message, event_count, created_at, updated_at, ledger) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-                     ON CONFLICT (source_id, payment_key) DO UPDATE SET kind = excluded.kind, \
+                     failure_message, event_count, created_at, updated_at, ledger) ",
+                );
+                q.push_values(chunk, |mut row, (source_id, key, p, ledger)| {
+                    row.push_bind(*source_id)
+                        .push_bind(key.as_str())
+                        .push_bind(p.kind.as_str())
+                        .push_bind(p.livemode)
+                        .push_bind(p.amount)
+                        .push_bind(p.currency.as_deref())
+                        .push_bind(p.customer.as_deref())
+                        .push_bind(p.description.as_deref())
+                        .push_bind(p.status.as_str())
+                        .push_bind(p.provider_status.as_deref())
+                        .push_bind(p.amount_refunded)
+                        .push_bind(p.amount_disputed)
+                        .push_bind(p.dispute.map(DisputeStatus::as_str))
+                        .push_bind(p.failure_message.as_deref())
+                        .push_bind(p.event_count() as i64)
+                        .push_bind(p.created_at)
+                        .push_bind(p.updated_at)
+                        .push_bind(ledger.as_str());
+                });
+                q.push(
+                    " ON CONFLICT (source_id, payment_key) DO UPDATE SET kind = excluded.kind, \
                      livemode = excluded.livemode, amount = excluded.amount, currency = excluded.currency, \
                      customer = excluded.customer, description = excluded.description, status = excluded.status, \
                      provider_status = excluded.provider_status, amount_refunded = excluded.amount_refunded, \
                      amount_disputed = excluded.amount_disputed, dispute_status = excluded.dispute_status, \
                      failure_message = excluded.failure_message, event_count = excluded.event_count, \
                      created_at = excluded.created_at, updated_at = excluded.updated_at, ledger = excluded.ledger \
-                     RETURNING id",
-                )
-                .bind(source_id)
-                .bind(key)
-                .bind(p.kind.as_str())
-                .bind(p.livemode)
-                .bind(p.amount)
-                .bind(&p.currency)
-                .bind(&p.customer)
-                .bind(&p.description)
-                .bind(p.status.as_str())
-                .bind(&p.provider_status)
-                .bind(p.amount_refunded)
-                .bind(p.amount_disputed)
-                .bind(p.dispute.map(DisputeStatus::as_str))
-                .bind(&p.failure_message)
-                .bind(p.event_count() as i64)
-                .bind(p.created_at)
-                .bind(p.updated_at)
-                .bind(ledger)
-                .fetch_one(&mut **tx)
-                .await?;
-                ids.insert((*source_id, key.clone()), id);
+                     RETURNING id, source_id, payment_key",
+                );
+                for row in q.build().fetch_all(&mut **tx).await? {
+                    ids.insert((row.try_get(1)?, row.try_get(2)?), row.try_get(0)?);
+                }
             }
-            for (slot, entry) in timeline {
-                let Some(payment_id) = ids.get(&slot) else { continue };
+            let entries: Vec<(i64, TimelineEntry)> = timeline
+                .into_iter()
+                .filter_map(|(slot, entry)| Some((*ids.get(&slot)?, entry)))
+                .collect();
+            for chunk in entries.chunks(CHUNK) {
                 // An event folded in again (a rebuild racing the live projector) keeps the
                 // verdict it was first given.
-                sqlx::query(
+                let mut q = sqlx::QueryBuilder::<Db>::new(
                     "INSERT INTO payment_events (payment_id, event_id, provider_event_id, event_type, verdict, \
-                     reported_status, amount, currency, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                     ON CONFLICT (payment_id, event_id) DO NOTHING",
-                )
-                .bind(payment_id)
-                .bind(entry.event_id)
-                .bind(&entry.provider_event_id)
-                .bind(&entry.event_type)
-                .bind(entry.verdict.as_str())
-                .bind(entry.reported_status.map(PaymentStatus::as_str))
-                .bind(entry.amount)
-                .bind(&entry.currency)
-                .bind(entry.at_ms)
-                .execute(&mut **tx)
-                .await?;
+                     reported_status, amount, currency, at_ms) ",
+                );
+                q.push_values(chunk, |mut row, (payment_id, entry)| {
+                    row.push_bind(*payment_id)
+                        .push_bind(entry.event_id)
+                        .push_bind(entry.provider_event_id.as_str())
+                        .push_bind(entry.event_type.as_str())
+                        .push_bind(entry.verdict.as_str())
+                        .push_bind(entry.reported_status.map(PaymentStatus::as_str))
+                        .push_bind(entry.amount)
+                        .push_bind(entry.currency.as_deref())
+                        .push_bind(entry.at_ms);
+                });
+                q.push(" ON CONFLICT (payment_id, event_id) DO NOTHING");
+                q.build().execute(&mut **tx).await?;
             }
             Ok(())
         }

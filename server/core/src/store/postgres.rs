@@ -14,6 +14,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/post
 /// A PostgreSQL database.
 pub struct PostgresStore {
     pool: PgPool,
+    /// The same pool: PostgreSQL's writers do not share one lock (see `SqliteStore::writer`).
+    writer: PgPool,
     key: MasterKey,
 }
 
@@ -34,7 +36,11 @@ impl PostgresStore {
             .map_err(connect_err)?;
         // Checked after connecting, so an unreachable database is reported as such first.
         let key = key.ok_or(KeyError::Missing)?;
-        Ok(Self { pool, key })
+        Ok(Self {
+            writer: pool.clone(),
+            pool,
+            key,
+        })
     }
 
     /// The connection pool, for code in this crate that needs PostgreSQL specifically.

@@ -16,6 +16,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqli
 /// A SQLite database file.
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// One connection for the hot write paths (ingest, payments projection, delivery worker):
+    /// writers queue for it in order instead of in SQLite's busy handler, which sleeps in steps
+    /// of up to 100 ms while another connection holds the write lock.
+    writer: SqlitePool,
     key: MasterKey,
 }
 
@@ -56,9 +60,19 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(connect_err)?;
+        // An in-memory database exists once per connection pool: it writes through `pool`.
+        let writer = match database_file(url) {
+            Some(_) => SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await
+                .map_err(connect_err)?,
+            None => pool.clone(),
+        };
         let key = match key {
             Some(key) => key,
             None => match database_file(url) {
@@ -67,7 +81,7 @@ impl SqliteStore {
                 None => MasterKey::generate(),
             },
         };
-        Ok(Self { pool, key })
+        Ok(Self { pool, writer, key })
     }
 
     async fn file_key(pool: &SqlitePool, path: &std::path::Path) -> Result<MasterKey, StoreError> {
