@@ -20,6 +20,9 @@ function authFile(role: string): string {
 }
 // The tests seed data with the same binary and database (hookyard source add, ...).
 process.env.HOOKYARD_E2E_BIN = bin;
+// Alerts go to a receiver that tests/alerts.spec.ts runs on this port.
+process.env.HOOKYARD_E2E_ALERT_PORT ??= String(port + 2);
+process.env.HOOKYARD_E2E_ALERT_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 process.env.HOOKYARD_E2E_DB = `sqlite://${dataDir}/hookyard.db`;
 process.env.HOOKYARD_E2E_BASE = baseURL;
 
@@ -66,6 +69,14 @@ export default defineConfig({
     timeout: 60_000,
     stdout: "ignore",
     stderr: "pipe",
-    env: { DATABASE_URL: `sqlite://${dataDir}/hookyard.db`, HOOKYARD_LOG: process.env.HOOKYARD_E2E_LOG ?? "warn" },
+    env: {
+      DATABASE_URL: `sqlite://${dataDir}/hookyard.db`,
+      HOOKYARD_LOG: process.env.HOOKYARD_E2E_LOG ?? "warn",
+      HOOKYARD_ALERT_URL: `http://127.0.0.1:${process.env.HOOKYARD_E2E_ALERT_PORT}/alert`,
+      HOOKYARD_ALERT_SECRET: process.env.HOOKYARD_E2E_ALERT_SECRET,
+      HOOKYARD_ALERT_AFTER_FAILURES: "1",
+      HOOKYARD_ALERT_TICK_MS: "300",
+      HOOKYARD_ALERT_QUIET: "invoice.paid=6h",
+    },
   },
 });

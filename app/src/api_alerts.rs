@@ -40,7 +40,11 @@ pub fn destination_label(url: &str) -> String {
             let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
             // user:password@ never shows.
             let host = authority.rsplit('@').next().unwrap_or(authority);
-            let more = if rest.len() > authority.len() { "/…" } else { "" };
+            let more = if rest.len() > authority.len() {
+                "/…"
+            } else {
+                ""
+            };
             format!("{scheme}://{host}{more}")
         }
         None => "(not a URL)".into(),
