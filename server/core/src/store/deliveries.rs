@@ -426,7 +426,9 @@ macro_rules! delivery_queries {
 
         /// Follows each endpoint's run of failed attempts through `results` (in the order they
         /// finished): "failing" when a run reaches `after`, "recovered" at the first success
-        /// after that. Endpoint rows are read (and on PostgreSQL locked) in id order.
+        /// after that. Endpoint rows are read (and on PostgreSQL locked) in id order, with
+        /// `FOR NO KEY UPDATE`: ingest's inserts of deliveries take `FOR KEY SHARE` on the same
+        /// rows (the foreign key), and a stronger lock would make them wait, or deadlock.
         async fn endpoint_alerts(
             tx: &mut sqlx::Transaction<'static, Db>,
             results: &[AttemptResult],
@@ -436,7 +438,7 @@ macro_rules! delivery_queries {
             for a in results {
                 by_endpoint.entry(a.endpoint_id).or_default().push(a);
             }
-            let lock = if $skip_locked.is_empty() { "" } else { " FOR UPDATE" };
+            let lock = if $skip_locked.is_empty() { "" } else { " FOR NO KEY UPDATE" };
             let select = format!("SELECT name, failure_streak, alerting_since FROM endpoints WHERE id = $1{lock}");
             for (id, mut tries) in by_endpoint {
                 tries.sort_by_key(|a| a.finished_at);
