@@ -20,7 +20,7 @@ function authFile(role: string): string {
 }
 // The tests seed data with the same binary and database (hookyard source add, ...).
 process.env.HOOKYARD_E2E_BIN = bin;
-// Alerts go to a receiver that tests/alerts.spec.ts runs on this port.
+// Alerts go to a receiver that tests/watch.spec.ts runs on this port.
 process.env.HOOKYARD_E2E_ALERT_PORT ??= String(port + 2);
 process.env.HOOKYARD_E2E_ALERT_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 process.env.HOOKYARD_E2E_DB = `sqlite://${dataDir}/hookyard.db`;

@@ -37,10 +37,10 @@ async function as(browser: Browser, role: Role): Promise<Page> {
 }
 
 const navFor: Record<Role, string[]> = {
-  viewer: ["Overview", "Events", "Failures", "Endpoints", "Event types", "Payments"],
-  developer: ["Overview", "Events", "Failures", "Endpoints", "Event types", "Sources", "Payments"],
-  operator: ["Overview", "Events", "Failures", "Endpoints", "Event types", "Sources", "Payments"],
-  admin: ["Overview", "Events", "Failures", "Endpoints", "Event types", "Sources", "Payments", "Audit log", "Users & tokens"],
+  viewer: ["Overview", "Events", "Failures", "Endpoints", "Event types", "Payments", "Alerts"],
+  developer: ["Overview", "Events", "Failures", "Endpoints", "Event types", "Sources", "Payments", "Alerts"],
+  operator: ["Overview", "Events", "Failures", "Endpoints", "Event types", "Sources", "Payments", "Alerts"],
+  admin: ["Overview", "Events", "Failures", "Endpoints", "Event types", "Sources", "Payments", "Alerts", "Audit log", "Users & tokens"],
 };
 
 for (const role of roles) {

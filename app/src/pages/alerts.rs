@@ -67,10 +67,10 @@ fn Setup(page: AlertsPage) -> impl IntoView {
         .into_any()
     } else {
         view! {
-            <table class="data">
+            <div class="table-wrap"><table class="data">
                 <thead><tr><th>"Event type"</th><th>"Alert after"</th><th>"Last received"</th><th>"Now"</th></tr></thead>
                 <tbody>{page.quiet.into_iter().map(|q| view! { <QuietLine q /> }).collect_view()}</tbody>
-            </table>
+            </table></div>
         }
         .into_any()
     };

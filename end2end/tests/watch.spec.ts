@@ -4,7 +4,7 @@ import * as http from "node:http";
 import Stripe from "stripe";
 import { Webhook } from "standardwebhooks";
 
-// Alerts end to end: a handler that fails once then recovers; the server (started by
+// Alerts end to end (named to run last: it adds an event and an endpoint): a handler that fails once then recovers; the server (started by
 // playwright.config.ts with HOOKYARD_ALERT_AFTER_FAILURES=1 and HOOKYARD_ALERT_URL pointing
 // here) raises "failing" then "recovered", sends both signed (checked with standardwebhooks),
 // and the Alerts page shows them as sent.
@@ -41,7 +41,7 @@ test.beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(alertPort, "127.0.0.1", resolve));
   if (!/^alerting\s/m.test(hookyard("source", "list"))) {
     hookyard("source", "add", "--slug", "alerting", "--scheme", "stripe", "--secret", sourceSecret);
-    hookyard("endpoint", "add", "--name", "ledger", "--url", `http://127.0.0.1:${alertPort}/ledger`, "--events", "invoice.*", "--source", "alerting");
+    hookyard("endpoint", "add", "--name", "books", "--url", `http://127.0.0.1:${alertPort}/ledger`, "--events", "invoice.*", "--source", "alerting");
   }
 });
 
@@ -60,13 +60,13 @@ test("a failing then recovering endpoint: alerts sent signed and listed on the p
   // First try 500 (failing), the retry about 5 s later 200 (recovered).
   await expect.poll(() => alerts.map((a) => a.type), { timeout: 40_000 }).toEqual(["endpoint.failing", "endpoint.recovered"]);
   expect(alerts.every((a) => a.verified)).toBe(true);
-  expect(alerts[0].text).toContain("Endpoint “ledger” is failing: 1 attempts in a row failed (last: HTTP 500)");
+  expect(alerts[0].text).toContain("Endpoint “books” is failing: 1 attempts in a row failed (last: HTTP 500)");
 
   await page.goto("/alerts");
   await hydrated(page);
   await expect(page.getByRole("heading", { name: "Alerts", level: 1 })).toBeVisible();
   await expect(page.getByText(`http://127.0.0.1:${alertPort}/…`)).toBeVisible();
-  await expect(page.getByText("Endpoint “ledger” recovered")).toBeVisible();
+  await expect(page.getByText("Endpoint “books” recovered")).toBeVisible();
   await expect(page.locator("table.alerts .badge", { hasText: "sent" })).toHaveCount(2);
   await expect(page.getByRole("cell", { name: "invoice.paid" })).toBeVisible();
   await screenshots(page, "alerts");
