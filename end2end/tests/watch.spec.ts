@@ -60,7 +60,7 @@ test("a failing then recovering endpoint: alerts sent signed and listed on the p
   // First try 500 (failing), the retry about 5 s later 200 (recovered).
   await expect.poll(() => alerts.map((a) => a.type), { timeout: 40_000 }).toEqual(["endpoint.failing", "endpoint.recovered"]);
   expect(alerts.every((a) => a.verified)).toBe(true);
-  expect(alerts[0].text).toContain("Endpoint “books” is failing: 1 attempts in a row failed (last: HTTP 500)");
+  expect(alerts[0].text).toContain("Endpoint “books” is failing: 1 attempt in a row failed (last: HTTP 500)");
 
   await page.goto("/alerts");
   await hydrated(page);

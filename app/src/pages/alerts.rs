@@ -81,7 +81,7 @@ fn Setup(page: AlertsPage) -> impl IntoView {
                 <dt>"Sent to"</dt>
                 <dd>{destination}</dd>
                 <dt>"Endpoint failing"</dt>
-                <dd>{format!("after {} failed attempts in a row; \u{201c}recovered\u{201d} at the next success", page.after_failures)}</dd>
+                <dd>{format!("after {} in a row; \u{201c}recovered\u{201d} at the next success", if page.after_failures == 1 { "1 failed attempt".to_string() } else { format!("{} failed attempts", page.after_failures) })}</dd>
                 <dt>"Endpoint disabled"</dt>
                 <dd>"whenever an endpoint is disabled, automatically or by a person"</dd>
             </dl>

@@ -455,7 +455,7 @@ macro_rules! delivery_queries {
                                 tx,
                                 AlertKind::EndpointRecovered,
                                 id,
-                                &format!("Endpoint “{name}” recovered: a delivery succeeded after {streak} failed attempts in a row."),
+                                &format!("Endpoint “{name}” recovered: a delivery succeeded after {} in a row.", count_of(streak, "failed attempt")),
                                 &serde_json::json!({ "endpoint_id": id, "endpoint": name, "failed_in_a_row": streak, "failing_since": since }),
                                 a.finished_at,
                             )
@@ -472,7 +472,7 @@ macro_rules! delivery_queries {
                             tx,
                             AlertKind::EndpointFailing,
                             id,
-                            &format!("Endpoint “{name}” is failing: {streak} attempts in a row failed (last: {last})."),
+                            &format!("Endpoint “{name}” is failing: {} in a row failed (last: {last}).", count_of(streak, "attempt")),
                             &serde_json::json!({ "endpoint_id": id, "endpoint": name, "failed_in_a_row": streak, "last_error": last, "delivery_id": a.delivery_id }),
                             a.finished_at,
                         )
@@ -489,6 +489,11 @@ macro_rules! delivery_queries {
                 }
             }
             Ok(())
+        }
+
+        /// `1 attempt`, `3 attempts`.
+        fn count_of(n: i64, noun: &str) -> String {
+            if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
         }
 
         /// A failed attempt in a few words: `HTTP 500`, `timeout: ...`.
