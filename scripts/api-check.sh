@@ -41,6 +41,10 @@ for type in payment_intent.succeeded charge.refunded invoice.paid; do
   "$hy" send --source stripe --type "$type" --url "$base" >/dev/null
 done
 
+# One worker: with two, Hypothesis (under schemathesis, on this Python 3.11) now and then fails
+# itself with "AST constructor recursion depth mismatch" while two threads parse source at once,
+# a runtime error of the tool's own (CPython gh-106905: the AST validator's depth counter is
+# shared between threads; 0 failed checks) that had kept this check out of the test command.
 # Checks: every default one plus the answer's shape, status and content type against the
 # document. Bulk replays and deletes act on whatever the generator finds; that is the point.
 "$st" run "$base/api/v1/openapi.json" \
@@ -49,7 +53,7 @@ done
   --phases examples,coverage,fuzzing \
   --max-examples 15 \
   --max-time 60 \
-  --workers 2 \
+  --workers 1 \
   --seed 1 \
   --no-color \
   --generation-database none \
