@@ -64,11 +64,15 @@ impl SqliteStore {
             .await
             .map_err(connect_err)?;
         // An in-memory database exists once per connection pool: it writes through `pool`.
+        // The hot writers wait for the database less than other connections do: while
+        // something else holds the write lock (a long outage, another process), each of them
+        // gives up within 2 s, so the queue for this connection keeps moving and ingest answers
+        // 503 within seconds instead of holding its senders for up to half a minute.
         let writer = match database_file(url) {
             Some(_) => SqlitePoolOptions::new()
                 .max_connections(1)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_with(options)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options.busy_timeout(Duration::from_secs(2)))
                 .await
                 .map_err(connect_err)?,
             None => pool.clone(),
