@@ -14,11 +14,11 @@ step() { printf '\n==> [%ss] %s\n' "$(($(date +%s) - start))" "$*"; }
 
 step "setup"
 scripts/setup.sh --test
-# The test build needs about 4 GB of disk (see .cargo/config.toml); say so up front when it is
-# short, rather than leaving a linker to die of it halfway.
+# The test build needs about 6.5 GB of disk (see .cargo/config.toml); say so up front when it
+# is short, rather than leaving a linker to die of it halfway.
 free_kb=$(df -Pk . | awk 'NR == 2 { print $4 }')
 echo "free disk: $((free_kb / 1024 / 1024)) GiB"
-((free_kb > 6 * 1024 * 1024)) || echo "warning: less than 6 GiB free here; the build may run out of disk" >&2
+((free_kb > 8 * 1024 * 1024)) || echo "warning: less than 8 GiB free here; the build may run out of disk" >&2
 
 if [[ -z "${HOOKYARD_TEST_POSTGRES_URL:-}" ]]; then
   step "starting a throwaway PostgreSQL cluster"
